@@ -1,0 +1,46 @@
+/*
+ * check - the registry of checks and the scan that runs them.
+ *
+ * A check is a small plug-in: a name, the catalogue of findings it can
+ * emit, and a run function that reads the message and the config and adds
+ * findings.  Checks never talk to the MTA, never log and never exit.
+ * A run function returns 0, or -1 with a static *error_r on an internal
+ * failure (out of memory); the caller then applies OnError.  Hostile or
+ * malformed input is never an internal failure: it is a finding.
+ */
+#ifndef PF_CHECK_H
+#define PF_CHECK_H
+
+#include <time.h>
+
+#include "config.h"
+#include "finding.h"
+#include "msg.h"
+
+struct check_ctx {
+	const struct msg *msg;
+	const struct config *cfg;
+	struct finding_list *findings;
+	time_t now;		/* the scan's clock; tests pin it */
+};
+
+struct check_ops {
+	const char *name;			/* "size", "format", ... */
+	const struct finding_def *defs;		/* catalogue, ends with id NULL */
+	int (*run)(struct check_ctx *ctx, const char **error_r);
+};
+
+/* The checks, one per file check_<name>.c. */
+extern const struct check_ops check_size_ops;
+extern const struct check_ops check_format_ops;
+
+/* check_registry - the checks in the order they run; *n_r gets the count */
+const struct check_ops *const *check_registry(size_t *n_r);
+/* check_find_def - the catalogue entry for id, or NULL */
+const struct finding_def *check_find_def(const char *id);
+/* check_scan - run every check over m; findings go to out.  now = 0 means
+ * time(NULL).  Returns 0, or -1 with *error_r if a check failed inside. */
+int check_scan(const struct msg *m, const struct config *cfg, time_t now,
+    struct finding_list *out, const char **error_r);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * config - the typed key table, the parser, and the immutable, refcounted
+ * snapshot that every thread reads.
+ *
+ * The file is "Key Value" lines; '#' starts a comment; keys are
+ * case-insensitive; "Include FILE" reads another file in place (relative
+ * paths are taken from the including file's folder, depth limited).
+ * Every key is in one table (config.c) with its type and default; an
+ * unknown key, a bad value or a missing file fails the whole load with
+ * "file:line: Key: what is wrong".
+ *
+ * A loaded struct config is never changed.  Readers take a reference
+ * (config_ref / config_holder_get) and drop it when done (config_unref);
+ * the milter swaps a new snapshot into its holder on SIGUSR1, and a failed
+ * reload leaves the old one in place.
+ */
+#ifndef PF_CONFIG_H
+#define PF_CONFIG_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cidr.h"
+
+enum verdict {
+	VERDICT_ACCEPT, VERDICT_TAG, VERDICT_HOLD, VERDICT_REJECT, VERDICT_TEMPFAIL,
+	VERDICT_COUNT
+};
+
+enum config_mode { MODE_ENFORCE, MODE_OBSERVE };
+enum config_on_error { ON_ERROR_TEMPFAIL, ON_ERROR_ACCEPT };
+
+/* FindingAction / FindingScore lines, merged per id */
+struct config_override {
+	char *id;
+	bool has_action;
+	enum verdict action;
+	bool has_score;
+	double score;
+};
+
+/* SizeLimit lines and the built-in provider limits.  domain is an exact
+ * domain ("gmail.com") or a name with a trailing ".*" ("hotmail.*") that
+ * matches any last label. */
+struct config_size_limit {
+	char *domain;
+	char *provider;		/* gmail, microsoft, yahoo, icloud, or "" */
+	uint64_t bytes;
+};
+
+struct config {
+	int refcount;		/* guarded by the holder's mutex */
+	char *path;		/* file it was loaded from */
+
+	/* milter */
+	char *socket;
+	char *user_id;		/* NULL = keep the starting user */
+	char *pid_file;		/* NULL = none */
+	bool syslog;
+	char *syslog_facility;
+	char *outbound_daemon_name;
+	struct cidr_list internal_hosts;
+	char **skip_rcpt_domains;	/* NULL-terminated, lowercase */
+	enum config_on_error on_error;
+	char *header_name;
+
+	/* policy */
+	enum config_mode mode;
+	double tag_score;
+	double hold_score;
+	double reject_score;	/* <= 0 means rejecting by score is off */
+	struct config_override *overrides;
+	size_t noverrides;
+
+	/* held-message log */
+	char *held_log;		/* NULL = no log */
+	unsigned log_verdicts;	/* bit (1 << enum verdict) per verdict logged */
+
+	/* size and format */
+	uint64_t default_size_limit;
+	struct config_size_limit *size_limits;	/* SizeLimit lines first, then built-ins */
+	size_t nsize_limits;
+	unsigned max_recipients;
+	uint64_t max_header_bytes;	/* hostile-input cap on header bytes kept */
+	unsigned date_max_future;	/* seconds */
+	unsigned date_max_past;		/* seconds */
+};
+
+/* config_load - read path into a new snapshot with refcount 1.  On error
+ * returns -1 and *error_r gets a malloc'd "file:line: Key: reason" that
+ * the caller frees. */
+int config_load(const char *path, struct config **cfg_r, char **error_r);
+/* config_defaults - a snapshot with every default, no file read; NULL when
+ * out of memory */
+struct config *config_defaults(void);
+/* config_ref / config_unref - take and drop a reference; the last unref
+ * frees the snapshot.  Safe from any thread: the count is atomic. */
+struct config *config_ref(struct config *cfg);
+void config_unref(struct config **cfgp);
+
+/* config_override_for - the override lines for finding id, or NULL */
+const struct config_override *config_override_for(const struct config *cfg, const char *id);
+/* config_size_limit_for - the limit for a recipient domain: the first
+ * matching SizeLimit or built-in line, else DefaultSizeLimit (then
+ * *entry_r = NULL) */
+uint64_t config_size_limit_for(const struct config *cfg, const char *domain,
+    const struct config_size_limit **entry_r);
+/* config_skip_domain - true when domain is in SkipRecipientDomains */
+bool config_skip_domain(const struct config *cfg, const char *domain);
+
+/* The key table, for documentation checks: name, type and default as text.
+ * Returns the number of keys; *keys_r points to a static table. */
+struct config_key_info {
+	const char *name;
+	const char *type;
+	const char *default_text;
+};
+size_t config_keys(const struct config_key_info **keys_r);
+
+/* config_holder - where the current snapshot lives */
+struct config_holder {
+	pthread_mutex_t lock;
+	struct config *cur;
+};
+void config_holder_init(struct config_holder *h, struct config *cfg);
+/* config_holder_get - a new reference to the current snapshot */
+struct config *config_holder_get(struct config_holder *h);
+/* config_holder_swap - install cfg (the holder takes the caller's reference) */
+void config_holder_swap(struct config_holder *h, struct config *cfg);
+void config_holder_destroy(struct config_holder *h);
+
+/* verdict_name / verdict_parse - "accept" ... "tempfail" */
+const char *verdict_name(enum verdict v);
+int verdict_parse(const char *s, enum verdict *v_r);
+
+#endif
