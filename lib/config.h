@@ -43,7 +43,8 @@ struct config_override {
 
 /* SizeLimit lines and the built-in provider limits.  domain is an exact
  * domain ("gmail.com") or a name with a trailing ".*" ("hotmail.*") that
- * matches any last label. */
+ * matches that name followed by one or more labels (hotmail.fr,
+ * hotmail.co.uk, but not hotmail itself).  Matching ignores case. */
 struct config_size_limit {
 	char *domain;
 	char *provider;		/* gmail, microsoft, yahoo, icloud, or "" */
@@ -51,7 +52,7 @@ struct config_size_limit {
 };
 
 struct config {
-	int refcount;		/* guarded by the holder's mutex */
+	int refcount;		/* atomic: changed only with __atomic builtins */
 	char *path;		/* file it was loaded from */
 
 	/* milter */
@@ -77,6 +78,7 @@ struct config {
 	/* held-message log */
 	char *held_log;		/* NULL = no log */
 	unsigned log_verdicts;	/* bit (1 << enum verdict) per verdict logged */
+	char *postfix_config_dir;	/* postsuper -c DIR; NULL = Postfix default */
 
 	/* size and format */
 	uint64_t default_size_limit;
