@@ -6,7 +6,7 @@
  * to share between threads, and WAL lets the CLI read while the milter
  * writes.  Every function returns 0, or -1 with *error_r set to a message
  * owned by the store and valid until its next call.  store_open creates
- * the file and schema when missing (mode 0640).
+ * the file and schema when missing (mode 0640), never its folder.
  */
 #ifndef PF_STORE_H
 #define PF_STORE_H
@@ -43,8 +43,9 @@ struct store_record {
 
 enum store_mode { STORE_READ_WRITE, STORE_READ_ONLY };
 
-/* store_open - open (and create) the log at path.  On failure returns -1
- * with a static *error_r, or with *st_r set so that store_error can tell more */
+/* store_open - open (and create) the log at path.  On failure returns -1;
+ * when *st_r is still NULL *error_r is static, otherwise *error_r (which
+ * names the path) belongs to *st_r: log it, then store_close(st_r). */
 int store_open(const char *path, enum store_mode mode, struct store **st_r,
     const char **error_r);
 /* store_close - close and set *stp to NULL; NULL-safe */

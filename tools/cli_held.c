@@ -1,0 +1,546 @@
+/*
+ * cli_held - `preflight held list|show|release|delete`: read the held
+ * log (HeldLog) and act on held messages through Postfix's postsuper.
+ *
+ * list and show open the log read-only, so they run beside the milter.
+ * release and delete take row ids, check that the row is still held and
+ * that its queue id has the only shape Postfix gives ([0-9A-Za-z]{6,}),
+ * run `postsuper [-c PostfixConfigDir] -H|-d QUEUEID` with fork+execv (no
+ * shell ever sees the id), and only when postsuper exits 0 record the new
+ * status with who ($SUDO_USER, else the login name) and when.
+ * PREFLIGHT_POSTSUPER replaces the postsuper path (the tests use a fake).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "autoconf.h"	/* PF_POSTSUPER */
+#include "cli.h"
+#include "store.h"
+
+#ifndef PF_POSTSUPER
+#define PF_POSTSUPER "/usr/sbin/postsuper"
+#endif
+#define HELD_QID_MAX 64
+
+struct held_opts {
+	const char *config;
+	const char *status;
+	time_t since;
+	bool json;
+	struct store *st;
+	const struct config *cfg;
+	int rows;
+};
+
+static const char *const held_statuses[] = {
+	"held", "released", "deleted", "rejected", "tagged", "tempfailed", "accepted", NULL
+};
+
+static void held_usage(FILE *f)
+{
+	fprintf(f, "Usage: preflight held [-c FILE] list [--status S] [--since T] [--json]\n"
+	    "       preflight held [-c FILE] show [--json] ID\n"
+	    "       preflight held [-c FILE] release ID...\n"
+	    "       preflight held [-c FILE] delete ID...\n"
+	    "The held log (HeldLog) of preflight-milter, and the messages it holds.\n\n"
+	    "  list     newest first: id, time, verdict, status, queue id, From,\n"
+	    "           Subject, findings.  --status: held, released, deleted, rejected,\n"
+	    "           tagged, tempfailed or accepted; --since: epoch seconds or an age\n"
+	    "           such as 90m, 2h, 3d, 1w\n"
+	    "  show     every field of one row, findings included\n"
+	    "  release  postsuper -H QUEUEID (back to the active queue), status released\n"
+	    "  delete   postsuper -d QUEUEID (gone), status deleted\n"
+	    "  -c, --config FILE  configuration (default: %s\n"
+	    "                     if it exists, else the built-in defaults)\n"
+	    "  --json             JSON output (list: an array; show: one object)\n\n"
+	    "ID is the row id that list shows.  postsuper gets -c PostfixConfigDir when\n"
+	    "that key is set.  Sendmail quarantines in its own queue instead: release\n"
+	    "with sendmail -qQ -Q -qIQUEUEID, delete by removing the hfQUEUEID and\n"
+	    "dfQUEUEID queue files; see preflight(1).\n"
+	    "Exit status: 0 done, 1 some ID failed, 64 usage, 66 no held log,\n"
+	    "70 internal error, 78 config error.\n", cli_default_config());
+}
+
+/* held_parse_since - epoch seconds, or an age (N s|m|h|d|w) before now */
+static int held_parse_since(const char *s, time_t now, time_t *since_r)
+{
+	static const struct { char unit; int64_t secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 }, { 0, 0 },
+	};
+	unsigned long long n;
+	char *end;
+	size_t i;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0 || n > (unsigned long long)INT64_MAX / 604800)
+		return -1;
+	if (*end == '\0') {
+		*since_r = (time_t)n;
+		return 0;
+	}
+	for (i = 0; units[i].unit != 0; i++)
+		if (end[0] == units[i].unit && end[1] == '\0') {
+			*since_r = now - (time_t)((int64_t)n * units[i].secs);
+			return 0;
+		}
+	return -1;
+}
+
+/* held_parse_id - a row id: decimal digits, > 0 */
+static int held_parse_id(const char *s, int64_t *id_r)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*id_r = strtoll(s, &end, 10);
+	return errno != 0 || *end != '\0' || *id_r <= 0 ? -1 : 0;
+}
+
+/* held_qid_valid - the shape of a Postfix queue id, short or long form */
+static bool held_qid_valid(const char *qid)
+{
+	size_t n = qid != NULL ? strspn(qid, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz") : 0;
+
+	return n >= 6 && n <= HELD_QID_MAX && qid[n] == '\0';
+}
+
+/* held_open - the configured log; 0 or an exit status (message printed) */
+static int held_open(struct held_opts *o, enum store_mode mode)
+{
+	const char *path = o->cfg->held_log, *error = NULL;
+
+	if (path == NULL) {
+		cli_err("held: HeldLog is none in the configuration: there is no held log");
+		return CLI_EX_CONFIG;
+	}
+	/* Opening read-write creates the file: release must not. */
+	if (access(path, F_OK) < 0) {
+		cli_err("held: held log %s: %s", path, strerror(errno));
+		return CLI_EX_NOINPUT;
+	}
+	if (store_open(path, mode, &o->st, &error) < 0) {
+		cli_err("held: %s", error);
+		store_close(&o->st);
+		return CLI_EX_NOINPUT;
+	}
+	return 0;
+}
+
+/* held_ids - the finding ids of a findings JSON array, comma-separated.
+ * Object starts are the only place where {" appears unescaped, and
+ * predicted replies start with "provider", so this needs no parser. */
+static int held_ids(const char *json, struct buf *out)
+{
+	const char *p = json, *e;
+	int rc = 0;
+
+	while (p != NULL && (p = strstr(p, "{\"id\":\"")) != NULL) {
+		p += 7;
+		e = strchr(p, '"');
+		if (e == NULL)
+			break;
+		rc |= out->len > 0 ? buf_putc(out, ',') : 0;
+		rc |= buf_append(out, p, (size_t)(e - p));
+		p = e;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* held_json_field - ,"key":"value" or null */
+static int held_json_field(struct buf *out, const char *key, const char *value)
+{
+	int rc = buf_printf(out, ",\"%s\":", key);
+
+	return rc | (value != NULL ? buf_json_str(out, value) : buf_puts(out, "null"));
+}
+
+/* held_record_json - one row as a JSON object */
+static int held_record_json(const struct store_record *r, struct buf *out)
+{
+	int rc = 0;
+
+	rc |= buf_printf(out, "{\"id\":%" PRId64 ",\"time\":%lld", r->id, (long long)r->time);
+	rc |= held_json_field(out, "queue_id", r->queue_id);
+	rc |= held_json_field(out, "client", r->client);
+	rc |= held_json_field(out, "auth_user", r->auth_user);
+	rc |= held_json_field(out, "mail_from", r->mail_from);
+	rc |= held_json_field(out, "rcpts", r->rcpts);
+	rc |= held_json_field(out, "from", r->from);
+	rc |= held_json_field(out, "subject", r->subject);
+	rc |= held_json_field(out, "message_id", r->message_id);
+	rc |= buf_printf(out, ",\"size\":%" PRIu64 ",\"score\":", r->size);
+	rc |= cli_json_number(out, r->score);
+	rc |= held_json_field(out, "verdict", r->verdict);
+	rc |= buf_puts(out, ",\"findings\":");
+	if (cli_json_balanced(r->findings))
+		rc |= buf_puts(out, r->findings);
+	else
+		rc |= buf_json_str(out, r->findings != NULL ? r->findings : "");
+	rc |= held_json_field(out, "status", r->status);
+	rc |= held_json_field(out, "status_by", r->status_by);
+	if (r->status_time != 0)
+		rc |= buf_printf(out, ",\"status_time\":%lld}", (long long)r->status_time);
+	else
+		rc |= buf_puts(out, ",\"status_time\":null}");
+	return rc < 0 ? -1 : 0;
+}
+
+/* held_cell - s in a column of width characters: cut, padded, made safe */
+static void held_cell(const char *s, int width)
+{
+	struct buf b = BUF_INIT;
+	int chars = 0;
+
+	for (; s != NULL && *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80 && ++chars > width)
+			break;
+		buf_putc(&b, *s);
+	}
+	cli_print_safe(stdout, buf_cstr(&b));
+	printf("%*s  ", width - (chars > width ? width : chars), "");
+	buf_free(&b);
+}
+
+/* held_list_cb - one row of `held list` */
+static int held_list_cb(const struct store_record *r, void *arg)
+{
+	struct held_opts *o = arg;
+	struct buf b = BUF_INIT;
+	char when[32];
+
+	if (o->json) {
+		if (held_record_json(r, &b) == 0)
+			printf("%s%s", o->rows > 0 ? ",\n" : "\n", buf_cstr(&b));
+	} else {
+		cli_format_time(r->time, when, sizeof(when));
+		printf("%-6" PRId64 "  %-19s  %-8s  %-10s  ", r->id, when,
+		    r->verdict ? r->verdict : "-", r->status ? r->status : "-");
+		held_cell(r->queue_id ? r->queue_id : "-", 12);
+		held_cell(r->from ? r->from : "-", 28);
+		held_cell(r->subject ? r->subject : "-", 28);
+		if (held_ids(r->findings, &b) == 0)
+			cli_print_safe(stdout, b.len > 0 ? buf_cstr(&b) : "-");
+		putchar('\n');
+	}
+	o->rows++;
+	buf_free(&b);
+	return 0;
+}
+
+static int held_list(struct held_opts *o)
+{
+	const char *error = NULL;
+	int rc = held_open(o, STORE_READ_ONLY);
+
+	if (rc != 0)
+		return rc;
+	if (o->json)
+		putchar('[');
+	else
+		printf("%-6s  %-19s  %-8s  %-10s  %-12s  %-28s  %-28s  %s\n", "ID", "TIME",
+		    "VERDICT", "STATUS", "QUEUE ID", "FROM", "SUBJECT", "FINDINGS");
+	if (store_list(o->st, o->status, o->since, held_list_cb, o, &error) < 0) {
+		cli_err("held: %s", error);
+		return CLI_EX_SOFTWARE;
+	}
+	if (o->json)
+		printf("%s]\n", o->rows > 0 ? "\n" : "");
+	return 0;
+}
+
+/* held_show_field - "name:  value" with a '-' for a missing value */
+static void held_show_field(const char *name, const char *value)
+{
+	printf("%-12s ", name);
+	cli_print_safe(stdout, value != NULL ? value : "-");
+	putchar('\n');
+}
+
+static void held_show_text(const struct store_record *r)
+{
+	struct buf b = BUF_INIT;
+	char when[32];
+
+	printf("%-12s %" PRId64 "\n", "id:", r->id);
+	cli_format_time(r->time, when, sizeof(when));
+	printf("%-12s %s (%lld)\n", "time:", when, (long long)r->time);
+	held_show_field("queue id:", r->queue_id);
+	held_show_field("client:", r->client);
+	held_show_field("auth user:", r->auth_user);
+	held_show_field("mail from:", r->mail_from);
+	held_show_field("recipients:", r->rcpts);
+	held_show_field("from:", r->from);
+	held_show_field("subject:", r->subject);
+	held_show_field("message-id:", r->message_id);
+	printf("%-12s %" PRIu64 "\n", "size:", r->size);
+	cli_json_number(&b, r->score);
+	held_show_field("score:", buf_cstr(&b));
+	held_show_field("verdict:", r->verdict);
+	printf("%-12s ", "status:");
+	cli_print_safe(stdout, r->status != NULL ? r->status : "-");
+	if (r->status_time != 0) {
+		cli_format_time(r->status_time, when, sizeof(when));
+		printf(" (by ");
+		cli_print_safe(stdout, r->status_by != NULL ? r->status_by : "?");
+		printf(", %s)", when);
+	}
+	printf("\nfindings:\n");
+	if (cli_json_balanced(r->findings))
+		cli_json_pretty(r->findings);
+	else
+		held_show_field("", r->findings);
+	buf_free(&b);
+}
+
+static int held_show(struct held_opts *o, int argc, char **argv)
+{
+	struct store_record rec;
+	struct buf b = BUF_INIT;
+	const char *error = NULL;
+	int64_t id;
+	int rc;
+
+	if (argc != 1 || held_parse_id(argv[0], &id) < 0) {
+		cli_err("held: show wants one row id (try preflight held --help)");
+		return CLI_EX_USAGE;
+	}
+	if ((rc = held_open(o, STORE_READ_ONLY)) != 0)
+		return rc;
+	if (store_get(o->st, id, &rec, &error) < 0) {
+		cli_err("held: %s", error);
+		return 1;
+	}
+	if (o->json) {
+		rc = held_record_json(&rec, &b);
+		if (rc == 0)
+			printf("%s\n", buf_cstr(&b));
+		buf_free(&b);
+	} else {
+		held_show_text(&rec);
+	}
+	store_record_clear(&rec);
+	return rc == 0 ? 0 : CLI_EX_SOFTWARE;
+}
+
+/* held_who - who acts: the sudo caller, else the login name of the uid */
+static void held_who(char *who, size_t size)
+{
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd pw, *res = NULL;
+	char pwbuf[1024];
+
+	if (sudo != NULL && *sudo != '\0')
+		snprintf(who, size, "%s", sudo);
+	else if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res != NULL)
+		snprintf(who, size, "%s", pw.pw_name);
+	else
+		snprintf(who, size, "uid %lu", (unsigned long)getuid());
+}
+
+/* held_postsuper - run postsuper [-c DIR] FLAG QID; 0 when it exits 0 */
+static int held_postsuper(const struct config *cfg, const char *flag, const char *qid)
+{
+	const char *path = getenv("PREFLIGHT_POSTSUPER");
+	char *argv[6];
+	size_t n = 0;
+	pid_t pid;
+	int status;
+
+	if (path == NULL || *path == '\0')
+		path = PF_POSTSUPER;
+	argv[n++] = (char *)path;
+	if (cfg->postfix_config_dir != NULL) {
+		argv[n++] = (char *)"-c";
+		argv[n++] = cfg->postfix_config_dir;
+	}
+	argv[n++] = (char *)flag;
+	argv[n++] = (char *)qid;
+	argv[n] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		cli_err("held: cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		execv(path, argv);
+		fprintf(stderr, "preflight: held: cannot run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			cli_err("held: waiting for %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		cli_err("held: %s %s %s failed with exit status %d", path, flag, qid,
+		    WEXITSTATUS(status));
+	else
+		cli_err("held: %s %s %s was killed by signal %d", path, flag, qid,
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return -1;
+}
+
+/* held_change - release or delete one row; 0, or 1 after a message */
+static int held_change(struct held_opts *o, const char *arg, bool release)
+{
+	const char *done = release ? "released" : "deleted", *error = NULL;
+	struct store_record rec;
+	char who[256], when[32];
+	int64_t id;
+	int rc = 1;
+
+	if (held_parse_id(arg, &id) < 0) {
+		cli_err("held: \"%s\" is not a row id (preflight held list shows them)", arg);
+		return 1;
+	}
+	if (store_get(o->st, id, &rec, &error) < 0) {
+		cli_err("held: %s", error);
+		return 1;
+	}
+	if (rec.status != NULL && (strcmp(rec.status, "released") == 0 ||
+	    strcmp(rec.status, "deleted") == 0)) {
+		cli_format_time(rec.status_time, when, sizeof(when));
+		cli_err("held: message %" PRId64 " was already %s by %s at %s", id, rec.status,
+		    rec.status_by != NULL ? rec.status_by : "?", when);
+	} else if (rec.status == NULL || strcmp(rec.status, "held") != 0) {
+		cli_err("held: message %" PRId64 " is not in the hold queue (status %s)", id,
+		    rec.status != NULL ? rec.status : "none");
+	} else if (!held_qid_valid(rec.queue_id)) {
+		fprintf(stderr, "preflight: held: message %" PRId64 ": refusing queue id \"", id);
+		cli_print_safe(stderr, rec.queue_id != NULL ? rec.queue_id : "");
+		fprintf(stderr, "\": a Postfix queue id is 6 or more letters and digits\n");
+	} else if (held_postsuper(o->cfg, release ? "-H" : "-d", rec.queue_id) == 0) {
+		held_who(who, sizeof(who));
+		if (store_set_status(o->st, id, done, who, time(NULL), &error) < 0)
+			cli_err("held: queue id %s was %s, but the log was not updated: %s",
+			    rec.queue_id, done, error);
+		else
+			rc = 0;
+		if (rc == 0)
+			printf("message %" PRId64 " (queue id %s) %s\n", id, rec.queue_id, done);
+	}
+	store_record_clear(&rec);
+	return rc;
+}
+
+/* held_parse_args - options anywhere; *action_r gets the first operand */
+static int held_parse_args(int argc, char **argv, struct held_opts *o)
+{
+	enum { O_STATUS = 256, O_SINCE, O_JSON };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "status", required_argument, NULL, O_STATUS },
+		{ "since", required_argument, NULL, O_SINCE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t i;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case O_JSON: o->json = true; break;
+		case O_STATUS:
+			for (i = 0; held_statuses[i] != NULL; i++)
+				if (strcmp(optarg, held_statuses[i]) == 0)
+					break;
+			if (held_statuses[i] == NULL) {
+				cli_err("held: unknown status \"%s\"", optarg);
+				return CLI_EX_USAGE;
+			}
+			o->status = optarg;
+			break;
+		case O_SINCE:
+			if (held_parse_since(optarg, time(NULL), &o->since) < 0) {
+				cli_err("held: --since wants epoch seconds or an age like 2h or 3d,"
+				    " not \"%s\"", optarg);
+				return CLI_EX_USAGE;
+			}
+			break;
+		case 'h': return -1;
+		default: return CLI_EX_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* held_run - dispatch an action; returns the exit status */
+static int held_run(struct held_opts *o, const char *action, int argc, char **argv)
+{
+	bool release = strcmp(action, "release") == 0;
+	int i, rc, failed = 0;
+
+	if ((o->status != NULL || o->since != 0) && strcmp(action, "list") != 0) {
+		cli_err("held: --status and --since apply to list only");
+		return CLI_EX_USAGE;
+	}
+	if (strcmp(action, "list") == 0) {
+		if (argc > 0) {
+			cli_err("held: list takes no argument (\"%s\")", argv[0]);
+			return CLI_EX_USAGE;
+		}
+		return held_list(o);
+	}
+	if (strcmp(action, "show") == 0)
+		return held_show(o, argc, argv);
+	if (!release && strcmp(action, "delete") != 0) {
+		cli_err("held: unknown action \"%s\" (list, show, release, delete)", action);
+		return CLI_EX_USAGE;
+	}
+	if (argc == 0 || o->json) {
+		cli_err("held: %s wants one or more row ids%s", action, o->json ? ", no --json" : "");
+		return CLI_EX_USAGE;
+	}
+	if ((rc = held_open(o, STORE_READ_WRITE)) != 0)
+		return rc;
+	for (i = 0; i < argc; i++)
+		failed |= held_change(o, argv[i], release);
+	return failed ? 1 : 0;
+}
+
+int cli_held(int argc, char **argv)
+{
+	struct held_opts o = { 0 };
+	struct config *cfg = NULL;
+	int rc;
+
+	rc = held_parse_args(argc, argv, &o);
+	if (rc < 0) {
+		held_usage(stdout);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (optind >= argc) {
+		cli_err("held: no action given (list, show, release, delete)");
+		return CLI_EX_USAGE;
+	}
+	if ((rc = cli_load_config(o.config, &cfg)) != 0)
+		return rc;
+	o.cfg = cfg;
+	rc = held_run(&o, argv[optind], argc - optind - 1, argv + optind + 1);
+	store_close(&o.st);
+	config_unref(&cfg);
+	return rc;
+}
