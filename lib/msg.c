@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "hdr.h"
 #include "msg.h"
 
 #define MSG_DEFAULT_MAX_HEADER_BYTES (1024u * 1024u)
@@ -136,30 +137,12 @@ fail:
 	return -1;
 }
 
-/* unfold - the value with every CR and LF removed and leading blanks
- * trimmed; folds are CRLF or LF followed by a blank, and a lone CR is
- * dropped too because no check wants it inside a parsed value */
-static char *unfold(const char *value, size_t len)
-{
-	char *out = malloc(len + 1), *o = out;
-	size_t i = 0;
-
-	if (out == NULL)
-		return NULL;
-	while (i < len && (value[i] == ' ' || value[i] == '\t'))
-		i++;
-	for (; i < len; i++)
-		if (value[i] != '\r' && value[i] != '\n')
-			*o++ = value[i];
-	*o = '\0';
-	return out;
-}
-
 /* msg_keep_header - store one header; name/value lengths given */
 static int msg_keep_header(struct msg *m, const char *name, size_t name_len,
     const char *value, size_t value_len, uint64_t wire_len, unsigned line,
     bool malformed, const char **error_r)
 {
+	struct buf unfolded = BUF_INIT;
 	struct msg_header *h;
 
 	m->header_bytes += wire_len;
@@ -180,37 +163,22 @@ static int msg_keep_header(struct msg *m, const char *name, size_t name_len,
 	memset(h, 0, sizeof(*h));
 	h->name = strndup(name, name_len);
 	h->value = strndup(value, value_len);
-	h->unfolded = unfold(value, value_len);
-	if (h->name == NULL || h->value == NULL || h->unfolded == NULL) {
+	if (h->name == NULL || h->value == NULL ||
+	    hdr_unfold(h->value, &unfolded, error_r) < 0 ||
+	    (h->unfolded = buf_steal(&unfolded)) == NULL) {
 		free(h->name);
 		free(h->value);
-		free(h->unfolded);
+		buf_free(&unfolded);
 		goto fail;
 	}
 	h->wire_len = wire_len;
 	h->line = line ? line : (unsigned)m->nhdrs + 1;
-	h->malformed = malformed;
+	h->malformed = malformed || !hdr_name_valid(h->name);
 	m->nhdrs++;
 	return 0;
 fail:
 	*error_r = oom;
 	return -1;
-}
-
-/* name_ok - RFC 5322 field name: printable US-ASCII except colon */
-static bool name_ok(const char *name, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return false;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 33 || c > 126 || c == ':')
-			return false;
-	}
-	return true;
 }
 
 int msg_add_header(struct msg *m, const char *name, const char *value, const char **error_r)
@@ -222,8 +190,7 @@ int msg_add_header(struct msg *m, const char *name, const char *value, const cha
 	for (i = 0; i < vlen; i++)
 		if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
 			wire++;
-	return msg_keep_header(m, name, nlen, value, vlen, wire, 0,
-	    !name_ok(name, nlen), error_r);
+	return msg_keep_header(m, name, nlen, value, vlen, wire, 0, false, error_r);
 }
 
 /* body_end_line - close the current body line */
@@ -362,7 +329,7 @@ static int parse_one_header(struct msg *m, const char *d, size_t len, size_t off
 	if (vstart < vend && d[vstart] == ' ')
 		vstart++;
 	return msg_keep_header(m, d + off, nlen, d + vstart, vend - vstart, wire,
-	    line, !name_ok(d + off, nlen), error_r);
+	    line, false, error_r);
 }
 
 int msg_parse(struct msg *m, const void *data, size_t len, const char **error_r)
