@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "dns.h"
 
 static const struct check_ops *const registry[] = {
 	&check_format_ops,
@@ -33,17 +34,27 @@ const struct finding_def *check_find_def(const char *id)
 	return NULL;
 }
 
-int check_scan(const struct msg *m, const struct config *cfg, time_t now,
-    struct finding_list *out, const char **error_r)
+int check_scan_env(const struct msg *m, const struct config *cfg,
+    const struct check_env *env, time_t now, struct finding_list *out,
+    const char **error_r)
 {
+	static const struct check_env no_env = { NULL, NULL };
 	struct check_ctx ctx = {
-		.msg = m, .cfg = cfg, .findings = out,
+		.msg = m, .cfg = cfg, .env = env ? env : &no_env, .findings = out,
 		.now = now ? now : time(NULL),
 	};
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < sizeof(registry) / sizeof(registry[0]); i++)
-		if (registry[i]->run(&ctx, error_r) < 0)
-			return -1;
-	return 0;
+	ctx.auth.deadline_ms = dns_now_ms() + (uint64_t)cfg->dns_timeout * 1000;
+	for (i = 0; i < sizeof(registry) / sizeof(registry[0]) && rc == 0; i++)
+		rc = registry[i]->run(&ctx, error_r);
+	auth_clear(&ctx.auth);
+	return rc;
+}
+
+int check_scan(const struct msg *m, const struct config *cfg, time_t now,
+    struct finding_list *out, const char **error_r)
+{
+	return check_scan_env(m, cfg, NULL, now, out, error_r);
 }

@@ -13,15 +13,30 @@
 
 #include <time.h>
 
+#include "auth.h"
 #include "config.h"
 #include "finding.h"
 #include "msg.h"
 
+struct dns;
+struct keycheck;
+
+/* What lives longer than one message and the checks share: the resolver
+ * and the cache of SigningKey checks.  Owned by the caller (the milter or
+ * the CLI); any member may be NULL, and the checks that need it then
+ * report nothing. */
+struct check_env {
+	struct dns *dns;
+	struct keycheck *keycheck;
+};
+
 struct check_ctx {
 	const struct msg *msg;
 	const struct config *cfg;
+	const struct check_env *env;	/* never NULL; members may be */
 	struct finding_list *findings;
 	time_t now;		/* the scan's clock; tests pin it */
+	struct auth auth;	/* SPF/DKIM/DMARC results of this message */
 };
 
 struct check_ops {
@@ -33,6 +48,10 @@ struct check_ops {
 /* The checks, one per file check_<name>.c. */
 extern const struct check_ops check_size_ops;
 extern const struct check_ops check_format_ops;
+extern const struct check_ops check_spf_ops;
+extern const struct check_ops check_dkim_ops;
+extern const struct check_ops check_dmarc_ops;
+extern const struct check_ops check_auth_ops;
 
 /* check_registry - the checks in the order they run; *n_r gets the count */
 const struct check_ops *const *check_registry(size_t *n_r);
@@ -42,5 +61,10 @@ const struct finding_def *check_find_def(const char *id);
  * time(NULL).  Returns 0, or -1 with *error_r if a check failed inside. */
 int check_scan(const struct msg *m, const struct config *cfg, time_t now,
     struct finding_list *out, const char **error_r);
+/* check_scan_env - the same with the shared resolver and caches; the
+ * message's DNS budget (DNSTimeout) starts now */
+int check_scan_env(const struct msg *m, const struct config *cfg,
+    const struct check_env *env, time_t now, struct finding_list *out,
+    const char **error_r);
 
 #endif

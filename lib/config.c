@@ -48,6 +48,14 @@
 	K("MaxHeaderBytes",	T_SIZE,		"size",				"1M",			max_header_bytes,	CHECK_NONE) \
 	K("DateMaxFuture",	T_DURATION,	"duration",			"2h",			date_max_future,	CHECK_NONE) \
 	K("DateMaxPast",	T_DURATION,	"duration",			"7d",			date_max_past,		CHECK_NONE) \
+	K("Nameservers",	T_STRING,	"list",				"",			nameservers,		CHECK_NAMESERVERS) \
+	K("DNSTimeout",		T_DURATION,	"duration",			"5s",			dns_timeout,		CHECK_NONE) \
+	K("DNSSECTrustAnchor",	T_PATH,		"path",				"none",			dnssec_trust_anchor,	CHECK_NONE) \
+	K("EgressAddress",	T_ADDRS,	"list",				"",			egress_addresses,	CHECK_NONE) \
+	K("EgressHelo",		T_STRING,	"string",			"",			egress_helo,		CHECK_HOSTNAME) \
+	K("SigningKey",		T_SIGNKEY,	"repeatable: <domain> <selector> <keyfile>", "",	signing_keys,		CHECK_NONE) \
+	K("KeyCheckInterval",	T_DURATION,	"duration",			"1h",			key_check_interval,	CHECK_NONE) \
+	K("BulkSender",		T_BOOL,		"bool",				"no",			bulk_sender,		CHECK_NONE) \
 	K("Include",		T_INCLUDE,	"repeatable: <file>",		"",			path,			CHECK_NONE)
 
 #define KEY_INFO(name, type, doc, def, field, check) { name, doc, def },
@@ -156,6 +164,15 @@ static void config_free(struct config *cfg)
 	for (i = 0; cfg->skip_rcpt_domains != NULL && cfg->skip_rcpt_domains[i]; i++)
 		free(cfg->skip_rcpt_domains[i]);
 	free(cfg->skip_rcpt_domains);
+	for (i = 0; cfg->egress_addresses != NULL && cfg->egress_addresses[i]; i++)
+		free(cfg->egress_addresses[i]);
+	free(cfg->egress_addresses);
+	for (i = 0; i < cfg->nsigning_keys; i++) {
+		free(cfg->signing_keys[i].domain);
+		free(cfg->signing_keys[i].selector);
+		free(cfg->signing_keys[i].key_file);
+	}
+	free(cfg->signing_keys);
 	for (i = 0; i < cfg->noverrides; i++)
 		free(cfg->overrides[i].id);
 	free(cfg->overrides);

@@ -51,6 +51,13 @@ struct config_size_limit {
 	uint64_t bytes;
 };
 
+/* SigningKey lines: where a later signer's key for domain lives */
+struct config_signing_key {
+	char *domain;		/* lowercase */
+	char *selector;
+	char *key_file;		/* PEM private key, absolute path */
+};
+
 struct config {
 	int refcount;		/* atomic: changed only with __atomic builtins */
 	char *path;		/* file it was loaded from */
@@ -88,6 +95,17 @@ struct config {
 	uint64_t max_header_bytes;	/* hostile-input cap on header bytes kept */
 	unsigned date_max_future;	/* seconds */
 	unsigned date_max_past;		/* seconds */
+
+	/* DNS and our own sending identity */
+	char *nameservers;	/* "ADDR[@PORT] ..."; NULL = /etc/resolv.conf */
+	unsigned dns_timeout;	/* seconds: the DNS budget of one message */
+	char *dnssec_trust_anchor;	/* NULL = no DNSSEC validation */
+	char **egress_addresses;	/* NULL-terminated; the relay's source IPs */
+	char *egress_helo;	/* NULL = unknown */
+	struct config_signing_key *signing_keys;
+	size_t nsigning_keys;
+	unsigned key_check_interval;	/* seconds */
+	bool bulk_sender;	/* treat every message as bulk mail */
 };
 
 /* config_load - read path into a new snapshot with refcount 1.  On error

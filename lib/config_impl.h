@@ -17,13 +17,14 @@
 
 enum config_type {
 	T_STRING, T_PATH, T_BOOL, T_NUMBER, T_UINT, T_SIZE, T_DURATION, T_ENUM,
-	T_CIDRS, T_DOMAINS, T_VERDICTS,			/* lists */
-	T_ACTION, T_SCORE, T_SIZELIMIT, T_INCLUDE	/* repeatable */
+	T_CIDRS, T_DOMAINS, T_VERDICTS, T_ADDRS,	/* lists */
+	T_ACTION, T_SCORE, T_SIZELIMIT, T_SIGNKEY, T_INCLUDE	/* repeatable */
 };
 
 /* Extra validation of a string value beyond its type. */
 enum config_check {
-	CHECK_NONE, CHECK_SOCKET, CHECK_FACILITY, CHECK_HEADER_NAME, CHECK_NONEMPTY
+	CHECK_NONE, CHECK_SOCKET, CHECK_FACILITY, CHECK_HEADER_NAME, CHECK_NONEMPTY,
+	CHECK_NAMESERVERS, CHECK_HOSTNAME
 };
 
 /* The parsing half of one key-table row; config_key_info is the other. */
@@ -60,6 +61,12 @@ int config_value_builtins(struct config_setctx *s);
 /* config_value_resolve - v, taken from the folder of file when relative;
  * malloc'd, NULL when out of memory */
 char *config_value_resolve(const char *file, const char *v);
+
+/* config_auth.c: EgressAddress, SigningKey, Nameservers, EgressHelo */
+int config_auth_set_addrs(struct config_setctx *s, char ***field, char *value);
+int config_auth_set_signkey(struct config_setctx *s, char *value);
+int config_auth_check_nameservers(const char *value, struct buf *why);
+int config_auth_check_hostname(const char *value, struct buf *why);
 
 /* config_finish - set every key whose given[i] is false to its default,
  * then append the built-in limits; on error *error_r is malloc'd */

@@ -548,6 +548,8 @@ static int run_check(enum config_check c, const char *v, struct buf *why)
 	case CHECK_FACILITY:	return check_facility(v, why);
 	case CHECK_HEADER_NAME:	return check_header_name(v, why);
 	case CHECK_NONEMPTY:	return check_nonempty(v, why);
+	case CHECK_NAMESERVERS:	return config_auth_check_nameservers(v, why);
+	case CHECK_HOSTNAME:	return config_auth_check_hostname(v, why);
 	}
 	return 0;
 }
@@ -574,6 +576,8 @@ int config_value_set(struct config_setctx *s, size_t i, char *v)
 	case T_ACTION:		return set_action(s, k, v);
 	case T_SCORE:		return set_score(s, k, v);
 	case T_SIZELIMIT:	return set_size_limit(s, k, v);
+	case T_ADDRS:		return config_auth_set_addrs(s, field(s->cfg, k), v);
+	case T_SIGNKEY:		return config_auth_set_signkey(s, v);
 	case T_INCLUDE:		break;
 	}
 	buf_puts(s->why, "not settable here");

@@ -8,6 +8,38 @@ AC_DEFUN([PF_REQUIRE_PKG], [
 AC_DEFUN([PF_DEPS], [
   PF_REQUIRE_PKG([SQLITE], [sqlite3 >= 3.31], [libsqlite3-dev])
   PF_REQUIRE_PKG([MILTER], [milter], [libmilter-dev])
+  PF_REQUIRE_PKG([PSL], [libpsl], [libpsl-dev])
+  PF_REQUIRE_PKG([OPENDKIM], [opendkim], [libopendkim-dev])
+  PF_REQUIRE_PKG([CRYPTO], [libcrypto], [libssl-dev])
+
+  dnl libunbound.pc names libevent and nettle in Requires.private, so
+  dnl pkg-config fails without their -dev packages (feasibility.md): link
+  dnl it directly instead.
+  AC_CHECK_HEADER([unbound.h], [],
+    [AC_MSG_ERROR([unbound.h not found: install the Debian package libunbound-dev])])
+  AC_CHECK_LIB([unbound], [ub_ctx_create], [UNBOUND_LIBS=-lunbound],
+    [AC_MSG_ERROR([libunbound not found: install the Debian package libunbound-dev])])
+  AC_SUBST([UNBOUND_LIBS])
+
+  dnl libspf2 ships no .pc file and lives in /usr/lib, not the multiarch dir.
+  AC_CHECK_HEADER([spf2/spf.h], [],
+    [AC_MSG_ERROR([spf2/spf.h not found: install the Debian package libspf2-dev])],
+    [#include <netinet/in.h>
+#include <arpa/nameser.h>])
+  AC_CHECK_LIB([spf2], [SPF_server_new_dns], [SPF2_LIBS=-lspf2],
+    [AC_MSG_ERROR([libspf2 not found: install the Debian package libspf2-dev])])
+  AC_SUBST([SPF2_LIBS])
+
+  PF_PSL_FILE=/usr/share/publicsuffix/public_suffix_list.dat
+  AS_IF([test -f "$PF_PSL_FILE"], [],
+    [AC_MSG_WARN([$PF_PSL_FILE missing: install the Debian package publicsuffix; libpsl's built-in list is used])])
+  AC_DEFINE_UNQUOTED([PF_PSL_FILE], ["$PF_PSL_FILE"], [public suffix list for organisational domains])
+
+  dnl What every program that links libpreflight.a needs, in one place.
+  PF_LIB_CFLAGS="$SQLITE_CFLAGS $PSL_CFLAGS $OPENDKIM_CFLAGS $CRYPTO_CFLAGS"
+  PF_LIB_LIBS="$SQLITE_LIBS $PSL_LIBS $OPENDKIM_LIBS $SPF2_LIBS $UNBOUND_LIBS $CRYPTO_LIBS"
+  AC_SUBST([PF_LIB_CFLAGS])
+  AC_SUBST([PF_LIB_LIBS])
   AC_SEARCH_LIBS([pthread_create], [pthread], [],
     [AC_MSG_ERROR([POSIX threads not found: install the Debian package libc6-dev])])
   AC_CHECK_LIB([m], [floor], [], [AC_MSG_ERROR([libm not found: install libc6-dev])])

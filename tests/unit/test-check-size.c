@@ -92,7 +92,8 @@ static void feed_to(struct msg *m, uint64_t wire)
 /* run - the size check alone over m */
 static int run(struct msg *m, const struct config *c, struct finding_list *l)
 {
-	struct check_ctx ctx = { m, c, l, 1700000000 };
+	static const struct check_env env = { NULL, NULL };
+	struct check_ctx ctx = { .msg = m, .cfg = c, .env = &env, .findings = l, .now = 1700000000 };
 	const char *err = NULL;
 
 	return check_size_ops.run(&ctx, &err);

@@ -1,0 +1,271 @@
+/*
+ * dns - the shared libunbound resolver (see dns.h for the contract).
+ *
+ * libunbound resolves in its own thread and signals finished queries on a
+ * pipe (ub_fd); ub_process() then runs the callbacks of every finished
+ * query, whoever started it.  Several milter threads wait at once, so they
+ * take turns as "poller" (leader/follower): one thread polls the pipe and
+ * runs ub_process() under d->lock, the others sleep on d->cond until their
+ * query is done or their own deadline passes.  Callbacks run only inside
+ * ub_process(), hence always under d->lock, which is what makes q->done
+ * safe to read under the same lock.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dns.h"
+
+/* A poller wakes at least this often to let followers take over. */
+#define DNS_SLICE_MS 50
+
+struct dns {
+	struct ub_ctx *ctx;
+	unsigned timeout_ms;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool polling;
+};
+
+struct dns_query {
+	int async_id;
+	bool done;
+	int err;
+	struct ub_result *res;
+};
+
+uint64_t dns_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* dns_setup - apply the options; the order is libunbound's: forwarders and
+ * threading first, zone_add last, because zone_add finalises the context */
+static int dns_setup(struct ub_ctx *ctx, const struct dns_options *opt, const char **error_r)
+{
+	char *list, *word, *save = NULL;
+	int rc = 0;
+
+	/* Local forwarders (a caching resolver on 127.0.0.1, the tests' server)
+	 * are refused by default. */
+	if (ub_ctx_set_option(ctx, "do-not-query-localhost:", "no") != 0)
+		return *error_r = "cannot allow DNS servers on localhost", -1;
+	if (opt->nameservers != NULL && opt->nameservers[0] != '\0') {
+		if ((list = strdup(opt->nameservers)) == NULL)
+			return *error_r = "out of memory", -1;
+		for (word = strtok_r(list, " \t,", &save); word != NULL && rc == 0;
+		    word = strtok_r(NULL, " \t,", &save))
+			rc = ub_ctx_set_fwd(ctx, word);
+		free(list);
+		if (rc != 0)
+			return *error_r = "bad Nameservers address (want ADDR or ADDR@PORT)", -1;
+	} else if (ub_ctx_resolvconf(ctx, NULL) != 0)
+		return *error_r = "cannot read /etc/resolv.conf", -1;
+	if (opt->trust_anchor != NULL && ub_ctx_add_ta_file(ctx, opt->trust_anchor) != 0)
+		return *error_r = "cannot read the DNSSEC trust anchor file", -1;
+	if (ub_ctx_async(ctx, 1) != 0)
+		return *error_r = "cannot start the resolver thread", -1;
+	/* RFC 6761 makes .test NXDOMAIN locally; test zones live there. */
+	if (ub_ctx_zone_add(ctx, "test.", "transparent") != 0)
+		return *error_r = "cannot set up the test. zone", -1;
+	return 0;
+}
+
+int dns_open(const struct dns_options *opt, struct dns **d_r, const char **error_r)
+{
+	struct dns *d = calloc(1, sizeof(*d));
+	pthread_condattr_t ca;
+
+	*d_r = NULL;
+	if (d == NULL)
+		return *error_r = "out of memory", -1;
+	if ((d->ctx = ub_ctx_create()) == NULL) {
+		free(d);
+		return *error_r = "cannot create the libunbound context", -1;
+	}
+	if (dns_setup(d->ctx, opt, error_r) < 0) {
+		ub_ctx_delete(d->ctx);
+		free(d);
+		return -1;
+	}
+	d->timeout_ms = opt->timeout_ms ? opt->timeout_ms : 5000;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	*d_r = d;
+	return 0;
+}
+
+void dns_close(struct dns **dp)
+{
+	struct dns *d = *dp;
+
+	if (d == NULL)
+		return;
+	ub_ctx_delete(d->ctx);
+	pthread_cond_destroy(&d->cond);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+	*dp = NULL;
+}
+
+unsigned dns_timeout_ms(const struct dns *d)
+{
+	return d->timeout_ms;
+}
+
+/* dns_done - libunbound's callback, run inside ub_process under d->lock */
+static void dns_done(void *arg, int err, struct ub_result *res)
+{
+	struct dns_query *q = arg;
+
+	q->err = err;
+	q->res = res;
+	q->done = true;
+}
+
+struct dns_query *dns_start(struct dns *d, const char *name, int rrtype)
+{
+	struct dns_query *q = calloc(1, sizeof(*q));
+
+	if (q == NULL)
+		return NULL;
+	pthread_mutex_lock(&d->lock);
+	if (ub_resolve_async(d->ctx, name, rrtype, 1 /* IN */, q, dns_done, &q->async_id) != 0) {
+		/* Counted as a finished query with a resolver error. */
+		q->done = true;
+		q->err = -1;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return q;
+}
+
+/* dns_poll_once - as the poller: wait for the pipe up to ms, then run the
+ * finished callbacks.  Called and returns with d->lock held. */
+static void dns_poll_once(struct dns *d, uint64_t ms)
+{
+	struct pollfd pfd = { .fd = ub_fd(d->ctx), .events = POLLIN };
+
+	d->polling = true;
+	pthread_mutex_unlock(&d->lock);
+	(void)poll(&pfd, 1, (int)ms);
+	pthread_mutex_lock(&d->lock);
+	if (pfd.revents & POLLIN)
+		(void)ub_process(d->ctx);
+	d->polling = false;
+	/* Followers whose answers just arrived, or who may now poll, wake up. */
+	pthread_cond_broadcast(&d->cond);
+}
+
+/* dns_follow - sleep until woken or ms passes; d->lock held */
+static void dns_follow(struct dns *d, uint64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	(void)pthread_cond_timedwait(&d->cond, &d->lock, &ts);
+}
+
+/* dns_classify - map libunbound's answer to our status */
+static enum dns_status dns_classify(int err, struct ub_result *res)
+{
+	if (err != 0 || res == NULL)
+		return DNS_TEMPFAIL;
+	if (res->bogus)
+		return DNS_TEMPFAIL;
+	if (res->rcode == 3)
+		return DNS_NXDOMAIN;
+	if (res->rcode != 0)
+		return DNS_TEMPFAIL;
+	return res->havedata ? DNS_OK : DNS_NODATA;
+}
+
+enum dns_status dns_wait(struct dns *d, struct dns_query *q, uint64_t deadline_ms,
+    struct ub_result **res_r)
+{
+	enum dns_status st;
+	uint64_t now;
+
+	*res_r = NULL;
+	if (q == NULL)
+		return DNS_TEMPFAIL;
+	pthread_mutex_lock(&d->lock);
+	while (!q->done && (now = dns_now_ms()) < deadline_ms) {
+		uint64_t slice = deadline_ms - now;
+
+		if (slice > DNS_SLICE_MS)
+			slice = DNS_SLICE_MS;
+		if (!d->polling)
+			dns_poll_once(d, slice);
+		else
+			dns_follow(d, slice);
+	}
+	if (!q->done) {
+		/* Under the lock no callback can be running: cancel is final. */
+		(void)ub_cancel(d->ctx, q->async_id);
+		pthread_mutex_unlock(&d->lock);
+		free(q);
+		return DNS_TEMPFAIL;
+	}
+	pthread_mutex_unlock(&d->lock);
+	st = dns_classify(q->err, q->res);
+	if (st == DNS_TEMPFAIL)
+		ub_resolve_free(q->res);
+	else
+		*res_r = q->res;
+	free(q);
+	return st;
+}
+
+void dns_cancel(struct dns *d, struct dns_query *q)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (!q->done)
+		(void)ub_cancel(d->ctx, q->async_id);
+	pthread_mutex_unlock(&d->lock);
+	if (q->done)
+		ub_resolve_free(q->res);
+	free(q);
+}
+
+enum dns_status dns_lookup_until(struct dns *d, const char *name, int rrtype,
+    uint64_t deadline_ms, struct ub_result **res_r)
+{
+	return dns_wait(d, dns_start(d, name, rrtype), deadline_ms, res_r);
+}
+
+enum dns_status dns_lookup(struct dns *d, const char *name, int rrtype,
+    struct ub_result **res_r)
+{
+	return dns_lookup_until(d, name, rrtype, dns_now_ms() + d->timeout_ms, res_r);
+}
+
+void dns_result_free(struct ub_result **resp)
+{
+	if (*resp != NULL)
+		ub_resolve_free(*resp);
+	*resp = NULL;
+}
+
+const char *dns_status_name(enum dns_status s)
+{
+	static const char *const names[] = { "ok", "nxdomain", "nodata", "tempfail" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
