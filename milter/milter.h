@@ -1,0 +1,87 @@
+/*
+ * milter.h - private declarations shared by the files of preflight-milter.
+ *
+ * main.c owns the process: options, config holder, held log, socket,
+ * privileges and signals.  callbacks.c holds one thin function per milter
+ * step and the two lifetimes (connection, message).  actions.c turns a
+ * policy verdict into smfi_* calls and the per-message log line.  mlog.c
+ * is the only place that writes to syslog or stderr.
+ *
+ * The one piece of process state the callbacks reach is struct milter_app:
+ * main fills it before smfi_main and, while smfi_main runs, never changes a
+ * field (the config holder has its own lock, the store a mutex of its
+ * own), so reading it from many libmilter threads is safe.  libmilter does
+ * not wait for its session threads when smfi_main returns, so main then
+ * empties both under their locks instead of destroying them: a callback
+ * still running finds no config (OnError: tempfail) or no store.
+ */
+#ifndef PF_MILTER_H
+#define PF_MILTER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libmilter/mfapi.h>
+
+#include "config.h"
+#include "finding.h"
+#include "msg.h"
+#include "policy.h"
+#include "store.h"
+
+#define MILTER_NAME "preflight-milter"
+
+struct milter_app {
+	struct config_holder holder;	/* the current snapshot; SIGUSR1 swaps it */
+	struct store *store;		/* held log, NULL when off or unusable */
+	pthread_mutex_t store_lock;	/* one writer at a time, and its error text */
+};
+
+/* Message state: created at MAIL FROM of an outbound message, released by
+ * callbacks' single cleanup function (eom, abort, close). */
+struct mstate {
+	struct msg *msg;
+	size_t own_headers;	/* incoming headers named HeaderName (forged) */
+	bool skip_all;		/* every recipient so far is in SkipRecipientDomains */
+	const char *error;	/* first internal failure (static text), or NULL */
+};
+
+/* Connection state: from negotiate/connect to close. */
+struct conn {
+	struct config *cfg;	/* the snapshot this connection started with */
+	unsigned long pflags;	/* protocol flags agreed in negotiate */
+	char *client_addr;
+	char *client_name;
+	char *helo;
+	struct mstate *ms;	/* the message in progress, or NULL */
+};
+
+/* callbacks.c */
+/* callbacks_desc - the filter description for smfi_register */
+struct smfiDesc *callbacks_desc(struct milter_app *app);
+
+/* actions.c */
+/* actions_apply - carry out the verdict r for the message in ms; logs the
+ * message's line and returns the reply for eom */
+sfsistat actions_apply(SMFICTX *ctx, struct milter_app *app, struct conn *c,
+    struct mstate *ms, struct finding_list *findings, const struct policy_result *r);
+/* actions_on_error - apply OnError for a per-message internal failure */
+sfsistat actions_on_error(SMFICTX *ctx, const struct config *cfg, const char *queue_id,
+    const char *what);
+
+/* mlog.c */
+/* mlog_facility - syslog facility for a SyslogFacility name; -1 if unknown */
+int mlog_facility(const char *name, int *fac_r);
+/* mlog_open - syslog or not; stderr too until mlog_detached.  Call both
+ * before any thread starts. */
+void mlog_open(bool use_syslog, int facility);
+/* mlog_detached - stop copying to stderr (unless Syslog is no) */
+void mlog_detached(void);
+/* mlog_close - close syslog */
+void mlog_close(void);
+void mlog_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mlog_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mlog_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

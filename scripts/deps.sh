@@ -1,0 +1,66 @@
+#!/bin/bash
+# scripts/deps.sh - install, with apt-get, the Debian packages that building,
+# testing and the demo need, and only those that are missing.
+#
+# Idempotent: when everything is present it only says so (no apt-get
+# update, no root needed).  Debian's postfix is installed unconfigured
+# ("No configuration") and a temporary policy-rc.d keeps every service
+# from starting during the install; the tests run their own private
+# Postfix instance.
+set -euo pipefail
+
+# build tools; libraries (m4/pf_deps.m4 names each); the test and demo tools
+# (miltertest, swaks, jq, postfix; nsd and dig serve the SPF/DKIM/DMARC tests)
+PACKAGES="build-essential autoconf automake libtool pkg-config
+libmilter-dev libsqlite3-dev libpsl-dev libopendkim-dev libssl-dev
+libunbound-dev libspf2-dev publicsuffix
+sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils"
+
+missing=()
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all build and test packages are installed"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: must run as root to install packages" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections
+
+# Keep Debian's own postfix (and anything else) from starting.
+policy=/usr/sbin/policy-rc.d
+made_policy=
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	made_policy=1
+fi
+cleanup() {
+	if [ -n "$made_policy" ]; then
+		rm -f "$policy"
+	fi
+}
+trap cleanup EXIT
+
+log=$(mktemp /tmp/preflight-deps.XXXXXX)
+run() {
+	if ! "$@" >>"$log" 2>&1; then
+		echo "deps: failed: $*" >&2
+		tail -20 "$log" >&2
+		exit 1
+	fi
+}
+run apt-get -q update
+run apt-get -q -y -o Dpkg::Use-Pty=0 install --no-install-recommends "${missing[@]}"
+rm -f "$log"
+echo "deps: done"
