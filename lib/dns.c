@@ -65,8 +65,11 @@ static int dns_setup(struct ub_ctx *ctx, const struct dns_options *opt, const ch
 		free(list);
 		if (rc != 0)
 			return *error_r = "bad Nameservers address (want ADDR or ADDR@PORT)", -1;
-	} else if (ub_ctx_resolvconf(ctx, NULL) != 0)
-		return *error_r = "cannot read /etc/resolv.conf", -1;
+	} else
+		/* No readable resolv.conf is not fatal: libunbound then
+		 * recurses from the root hints, and without a network every
+		 * lookup ends as DNS_TEMPFAIL - which is what the checks say. */
+		(void)ub_ctx_resolvconf(ctx, NULL);
 	if (opt->trust_anchor != NULL && ub_ctx_add_ta_file(ctx, opt->trust_anchor) != 0)
 		return *error_r = "cannot read the DNSSEC trust anchor file", -1;
 	if (ub_ctx_async(ctx, 1) != 0)

@@ -307,7 +307,7 @@ static sfsistat cb_scan(SMFICTX *ctx, struct conn *c, struct mstate *ms)
 	sfsistat rc;
 
 	msg_body_end(ms->msg);
-	if (check_scan(ms->msg, c->cfg, 0, &fl, &err) < 0) {
+	if (check_scan_env(ms->msg, c->cfg, cb_app->env, 0, &fl, &err) < 0) {
 		finding_list_free(&fl);
 		qid = msg_env(ms->msg, MSG_ENV_QUEUE_ID);
 		return actions_on_error(ctx, c->cfg, qid != NULL ? qid : "NOQUEUE", err);

@@ -36,6 +36,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "engine.h"
 #include "milter.h"
 
 #ifndef PF_SYSCONFDIR
@@ -424,6 +425,19 @@ static int main_detach(const struct main_opts *o, const struct config *cfg, int 
 	return 0;
 }
 
+/* main_engine - the resolver and caches every scan shares; after detaching,
+ * because libunbound's thread would not survive the fork */
+static int main_engine(struct milter_app *app, const struct config *cfg)
+{
+	const char *err;
+
+	if (engine_open(cfg, NULL, &app->env, &err) < 0) {
+		mlog_err("cannot start the DNS resolver: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* main_run - everything after the config is known; returns the exit status */
 static int main_run(const struct main_opts *o, struct milter_app *app, const char *path)
 {
@@ -438,7 +452,9 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 		status = EX_UNAVAILABLE;
 	else if (main_detach(o, cfg, &status) == 0) {
 		main_store(app, cfg, &user);
-		if (main_drop(&user) < 0)
+		if (main_engine(app, cfg) < 0)
+			status = EX_CONFIG;
+		else if (main_drop(&user) < 0)
 			status = EX_OSERR;
 		else if (main_signals(&rl) < 0)
 			status = EX_OSERR;
@@ -465,7 +481,9 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 int main(int argc, char **argv)
 {
 	struct main_opts o = { .test = false, .foreground = false };
-	struct milter_app app;
+	/* Static: libmilter's session threads may outlive smfi_main() and still
+	 * reach it (callbacks.c keeps a pointer), so it must outlive main(). */
+	static struct milter_app app;
 	struct config *cfg;
 	char abs[PATH_MAX];
 	const char *path;

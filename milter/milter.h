@@ -36,6 +36,7 @@ struct milter_app {
 	struct config_holder holder;	/* the current snapshot; SIGUSR1 swaps it */
 	struct store *store;		/* held log, NULL when off or unusable */
 	pthread_mutex_t store_lock;	/* one writer at a time, and its error text */
+	struct check_env *env;		/* resolver and caches, built after detaching */
 };
 
 /* Message state: created at MAIL FROM of an outbound message, released by

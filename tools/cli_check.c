@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "policy.h"
 
 #define CHECK_INPUT_MAX ((size_t)256 << 20)
@@ -31,6 +32,9 @@ struct check_opts {
 	const char *mail_from, *client_ip, *auth_user, *helo;
 	const char **rcpts;
 	size_t nrcpts;
+	const char *dns;		/* --dns: replaces Nameservers */
+	const char **egress;		/* --egress-ip: replace EgressAddress */
+	size_t negress;
 	bool json;
 	time_t now;
 	const char *file;
@@ -49,6 +53,9 @@ static void check_usage(FILE *f)
 	    "      --client-ip IP    connecting client address\n"
 	    "      --auth-user USER  SASL login of the sender\n"
 	    "      --helo NAME       HELO/EHLO name\n"
+	    "      --dns ADDR[@PORT] resolver to ask (replaces Nameservers)\n"
+	    "      --egress-ip IP    address the relay sends from, repeatable\n"
+	    "                        (replaces EgressAddress; SPF is checked for each)\n"
 	    "      --json            print {\"verdict\",\"score\",\"findings\"} as JSON\n"
 	    "      --now EPOCH       pin the clock (for tests)\n"
 	    "  -h, --help            this help\n\n"
@@ -61,7 +68,7 @@ static void check_usage(FILE *f)
 /* check_parse_args - fill o; 0, or CLI_EX_USAGE (-1 for --help) */
 static int check_parse_args(int argc, char **argv, struct check_opts *o)
 {
-	enum { O_FROM = 256, O_RCPT, O_IP, O_AUTH, O_HELO, O_JSON, O_NOW };
+	enum { O_FROM = 256, O_RCPT, O_IP, O_AUTH, O_HELO, O_JSON, O_NOW, O_DNS, O_EGRESS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "mail-from", required_argument, NULL, O_FROM },
@@ -71,6 +78,8 @@ static int check_parse_args(int argc, char **argv, struct check_opts *o)
 		{ "helo", required_argument, NULL, O_HELO },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "now", required_argument, NULL, O_NOW },
+		{ "dns", required_argument, NULL, O_DNS },
+		{ "egress-ip", required_argument, NULL, O_EGRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -78,7 +87,8 @@ static int check_parse_args(int argc, char **argv, struct check_opts *o)
 	int c;
 
 	o->rcpts = calloc((size_t)argc + 1, sizeof(*o->rcpts));
-	if (o->rcpts == NULL)
+	o->egress = calloc((size_t)argc + 1, sizeof(*o->egress));
+	if (o->rcpts == NULL || o->egress == NULL)
 		return CLI_EX_SOFTWARE;
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -88,6 +98,8 @@ static int check_parse_args(int argc, char **argv, struct check_opts *o)
 		case O_IP: o->client_ip = optarg; break;
 		case O_AUTH: o->auth_user = optarg; break;
 		case O_HELO: o->helo = optarg; break;
+		case O_DNS: o->dns = optarg; break;
+		case O_EGRESS: o->egress[o->negress++] = optarg; break;
 		case O_JSON: o->json = true; break;
 		case O_NOW:
 			errno = 0;
@@ -277,18 +289,46 @@ static int check_print_human(const struct finding_list *fl, const struct policy_
 	return i < fl->n ? -1 : 0;
 }
 
+/* check_egress - replace EgressAddress with the --egress-ip values; the
+ * snapshot is this process's own, not shared with anyone yet */
+static int check_egress(const struct check_opts *o, struct config *cfg)
+{
+	char **v;
+	size_t i, j;
+
+	if (o->negress == 0)
+		return 0;
+	if ((v = calloc(o->negress + 1, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < o->negress; i++)
+		if ((v[i] = strdup(o->egress[i])) == NULL)
+			break;
+	for (j = 0; cfg->egress_addresses != NULL && cfg->egress_addresses[j]; j++)
+		free(cfg->egress_addresses[j]);
+	free(cfg->egress_addresses);
+	cfg->egress_addresses = v;
+	return i < o->negress ? -1 : 0;
+}
+
 /* check_run - parse, scan, decide and print; returns the exit status */
 static int check_run(const struct check_opts *o, const struct config *cfg, const struct buf *in)
 {
 	struct finding_list fl = FINDING_LIST_INIT;
+	struct check_env *env = NULL;
 	struct policy_result r;
 	struct msg *m = msg_new(cfg->max_header_bytes);
 	const char *error = "out of memory";
 	enum verdict v;
 	int rc = CLI_EX_SOFTWARE;
 
+	if (engine_open(cfg, o->dns, &env, &error) < 0) {
+		cli_err("check: %s", error);
+		rc = CLI_EX_CONFIG;
+		goto out;
+	}
 	if (m == NULL || msg_parse(m, buf_cstr(in), in->len, &error) < 0 ||
-	    check_envelope(m, o, &error) < 0 || check_scan(m, cfg, o->now, &fl, &error) < 0) {
+	    check_envelope(m, o, &error) < 0 ||
+	    check_scan_env(m, cfg, env, o->now, &fl, &error) < 0) {
 		cli_err("check: internal error: %s", error);
 		goto out;
 	}
@@ -303,6 +343,7 @@ static int check_run(const struct check_opts *o, const struct config *cfg, const
 out:
 	finding_list_free(&fl);
 	msg_free(&m);
+	engine_close(&env);
 	return rc;
 }
 
@@ -318,9 +359,14 @@ int cli_check(int argc, char **argv)
 		if (rc < 0)
 			check_usage(stdout);
 		free(o.rcpts);
+		free(o.egress);
 		return rc < 0 ? 0 : rc;
 	}
 	rc = cli_load_config(o.config, &cfg);
+	if (rc == 0 && check_egress(&o, cfg) < 0) {
+		cli_err("check: out of memory");
+		rc = CLI_EX_SOFTWARE;
+	}
 	if (rc == 0)
 		rc = check_read(o.file, &in);
 	if (rc == 0)
@@ -328,5 +374,6 @@ int cli_check(int argc, char **argv)
 	buf_free(&in);
 	config_unref(&cfg);
 	free(o.rcpts);
+	free(o.egress);
 	return rc;
 }
