@@ -48,7 +48,8 @@ int check_scan_env(const struct msg *m, const struct config *cfg,
 
 	ctx.auth.deadline_ms = dns_now_ms() + (uint64_t)cfg->dns_timeout * 1000;
 	for (i = 0; i < sizeof(registry) / sizeof(registry[0]) && rc == 0; i++)
-		rc = registry[i]->run(&ctx, error_r);
+		if (config_check_enabled(cfg, registry[i]->name))
+			rc = registry[i]->run(&ctx, error_r);
 	auth_clear(&ctx.auth);
 	return rc;
 }

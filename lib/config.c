@@ -48,6 +48,7 @@
 	K("MaxHeaderBytes",	T_SIZE,		"size",				"1M",			max_header_bytes,	CHECK_NONE) \
 	K("DateMaxFuture",	T_DURATION,	"duration",			"2h",			date_max_future,	CHECK_NONE) \
 	K("DateMaxPast",	T_DURATION,	"duration",			"7d",			date_max_past,		CHECK_NONE) \
+	K("Checks",		T_CHECKS,	"list",				"all",			checks,			CHECK_NONE) \
 	K("Nameservers",	T_STRING,	"list",				"",			nameservers,		CHECK_NAMESERVERS) \
 	K("DNSTimeout",		T_DURATION,	"duration",			"5s",			dns_timeout,		CHECK_NONE) \
 	K("DNSSECTrustAnchor",	T_PATH,		"path",				"none",			dnssec_trust_anchor,	CHECK_NONE) \
@@ -142,6 +143,17 @@ struct config *config_defaults(void)
 	return cfg;
 }
 
+/* config_check_enabled - name is one of the Checks */
+bool config_check_enabled(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; cfg->checks != NULL && cfg->checks[i] != NULL; i++)
+		if (strcmp(cfg->checks[i], name) == 0)
+			return true;
+	return false;
+}
+
 /* config_ref - take a reference */
 struct config *config_ref(struct config *cfg)
 {
@@ -164,6 +176,9 @@ static void config_free(struct config *cfg)
 	for (i = 0; cfg->skip_rcpt_domains != NULL && cfg->skip_rcpt_domains[i]; i++)
 		free(cfg->skip_rcpt_domains[i]);
 	free(cfg->skip_rcpt_domains);
+	for (i = 0; cfg->checks != NULL && cfg->checks[i]; i++)
+		free(cfg->checks[i]);
+	free(cfg->checks);
 	for (i = 0; cfg->egress_addresses != NULL && cfg->egress_addresses[i]; i++)
 		free(cfg->egress_addresses[i]);
 	free(cfg->egress_addresses);

@@ -96,6 +96,8 @@ struct config {
 	unsigned date_max_future;	/* seconds */
 	unsigned date_max_past;		/* seconds */
 
+	char **checks;		/* Checks: enabled check names, NULL-terminated */
+
 	/* DNS and our own sending identity */
 	char *nameservers;	/* "ADDR[@PORT] ..."; NULL = /etc/resolv.conf */
 	unsigned dns_timeout;	/* seconds: the DNS budget of one message */
@@ -127,6 +129,8 @@ const struct config_override *config_override_for(const struct config *cfg, cons
  * *entry_r = NULL) */
 uint64_t config_size_limit_for(const struct config *cfg, const char *domain,
     const struct config_size_limit **entry_r);
+/* config_check_enabled - true when the check named name is in Checks */
+bool config_check_enabled(const struct config *cfg, const char *name);
 /* config_skip_domain - true when domain is in SkipRecipientDomains */
 bool config_skip_domain(const struct config *cfg, const char *domain);
 

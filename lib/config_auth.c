@@ -1,6 +1,7 @@
 /*
  * config_auth - value parsers for the keys of our sending identity and
- * the resolver: EgressAddress, SigningKey, Nameservers, EgressHelo.
+ * the resolver (EgressAddress, SigningKey, Nameservers, EgressHelo), and
+ * Checks, which chooses the families that run.
  * Part of the config module (see config_impl.h); kept apart so that
  * config_value.c stays about the generic types.
  */
@@ -10,6 +11,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "check.h"
 #include "config.h"
 #include "config_impl.h"
 
@@ -147,4 +149,42 @@ int config_auth_check_hostname(const char *v, struct buf *why)
 		return 0;
 	buf_printf(why, "not a host name: '%s'", v);
 	return -1;
+}
+
+/* config_auth_set_checks - "all", or check names from the registry; the
+ * result lists the enabled names in registry order */
+int config_auth_set_checks(struct config_setctx *s, char ***f, char *v)
+{
+	size_t n, i, k = 0;
+	const struct check_ops *const *reg = check_registry(&n);
+	bool *on = calloc(n + 1, sizeof(*on));
+	char *w;
+
+	if (on == NULL || (*f = calloc(n + 1, sizeof(char *))) == NULL) {
+		free(on);
+		return buf_puts(s->why, "out of memory"), -1;
+	}
+	while ((w = word(&v)) != NULL) {
+		for (i = 0; i < n && strcasecmp(w, reg[i]->name) != 0; i++)
+			;
+		if (strcasecmp(w, "all") == 0)
+			memset(on, 1, n * sizeof(*on));
+		else if (i < n)
+			on[i] = true;
+		else {
+			buf_printf(s->why, "not a check (all");
+			for (i = 0; i < n; i++)
+				buf_printf(s->why, ", %s", reg[i]->name);
+			buf_printf(s->why, "): '%s'", w);
+			free(on);
+			return -1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (on[i] && ((*f)[k++] = strdup(reg[i]->name)) == NULL) {
+			free(on);
+			return buf_puts(s->why, "out of memory"), -1;
+		}
+	free(on);
+	return 0;
 }

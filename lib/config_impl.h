@@ -17,7 +17,7 @@
 
 enum config_type {
 	T_STRING, T_PATH, T_BOOL, T_NUMBER, T_UINT, T_SIZE, T_DURATION, T_ENUM,
-	T_CIDRS, T_DOMAINS, T_VERDICTS, T_ADDRS,	/* lists */
+	T_CIDRS, T_DOMAINS, T_VERDICTS, T_ADDRS, T_CHECKS,	/* lists */
 	T_ACTION, T_SCORE, T_SIZELIMIT, T_SIGNKEY, T_INCLUDE	/* repeatable */
 };
 
@@ -65,6 +65,7 @@ char *config_value_resolve(const char *file, const char *v);
 /* config_auth.c: EgressAddress, SigningKey, Nameservers, EgressHelo */
 int config_auth_set_addrs(struct config_setctx *s, char ***field, char *value);
 int config_auth_set_signkey(struct config_setctx *s, char *value);
+int config_auth_set_checks(struct config_setctx *s, char ***field, char *value);
 int config_auth_check_nameservers(const char *value, struct buf *why);
 int config_auth_check_hostname(const char *value, struct buf *why);
 

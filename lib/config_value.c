@@ -577,6 +577,7 @@ int config_value_set(struct config_setctx *s, size_t i, char *v)
 	case T_SCORE:		return set_score(s, k, v);
 	case T_SIZELIMIT:	return set_size_limit(s, k, v);
 	case T_ADDRS:		return config_auth_set_addrs(s, field(s->cfg, k), v);
+	case T_CHECKS:		return config_auth_set_checks(s, field(s->cfg, k), v);
 	case T_SIGNKEY:		return config_auth_set_signkey(s, v);
 	case T_INCLUDE:		break;
 	}

@@ -76,6 +76,7 @@ Syslog no
 HeldLog $WORKDIR/state/held.db
 PostfixConfigDir $PFENV_CONF
 FindingAction format-from-count reject
+Checks format size
 EOF
 rm -f "$SOCK"
 "$MILTER" -f -c "$CONF" >"$WORKDIR/milter.log" 2>&1 &

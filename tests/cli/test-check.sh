@@ -20,11 +20,13 @@ run() {
 	err=$(cat "$WORKDIR/stderr")
 }
 
-# conf NAME LINES... - write a config file, print its path
+# conf NAME LINES... - write a config file, print its path.  These tests
+# are about format and size: the authentication checks (and their DNS
+# lookups) are off here and tested against a local nsd in tests/dns.
 conf() {
 	local f="$WORKDIR/$1"
 	shift
-	printf '%s\n' "$@" >"$f"
+	printf '%s\n' "Checks format size" "$@" >"$f"
 	echo "$f"
 }
 empty=$(conf empty.conf "# defaults only")
@@ -88,7 +90,7 @@ tap_is "$rc:$(jq -r .verdict <<<"$out")" "2:hold" "Mode observe: the enforce ver
 bad=$(conf bad.conf "TagScore 1" "NoSuchKey yes")
 run -c "$bad" "$data/clean.eml"
 tap_is "$rc" 78 "unknown key: exit 78"
-tap_like "$err" "bad\.conf:2:.*NoSuchKey" "the error names file:line and the key"
+tap_like "$err" "bad\.conf:3:.*NoSuchKey" "the error names file:line and the key"
 run -c "$WORKDIR/absent.conf" "$data/clean.eml"
 tap_is "$rc" 78 "missing config file: exit 78"
 

@@ -52,6 +52,8 @@ UserID postfix
 Syslog no
 HeldLog $WORKDIR/state/held.db
 PostfixConfigDir $PFENV_CONF
+# format and size; authentication through Postfix: tests/e2e/test-postfix-auth.sh
+Checks format size
 $2
 EOF
 }

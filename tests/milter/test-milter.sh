@@ -34,6 +34,7 @@ write_conf() {
 		echo "Syslog no"
 		echo "HeldLog ${HELDLOG:-$WORKDIR/$name.db}"
 		echo "LogVerdicts tag hold reject"
+		echo "Checks format size	# authentication: tests/dns"
 		printf '%s\n' "$@"
 	} >"$WORKDIR/$name.conf"
 }
@@ -103,7 +104,7 @@ tap_like "$out" "^preflight-milter: $WORKDIR/good.conf: configuration OK\$" "-n 
 write_conf broken "RejectScore 5" "NoSuchKey yes"
 out=$("$milter" -n -c "$WORKDIR/broken.conf" 2>&1)
 tap_is "$?" 78 "-n with a broken config exits 78 (EX_CONFIG)"
-tap_like "$out" "broken\.conf:7:" "-n names the file and line"
+tap_like "$out" "broken\.conf:8:" "-n names the file and line"
 out=$("$milter" -V 2>&1)
 tap_like "$out" "^preflight-milter [0-9]" "-V prints the version"
 "$milter" -x >/dev/null 2>&1
@@ -166,7 +167,7 @@ if reload A "reload of .* failed"; then
 else
 	tap_fail "broken config on SIGUSR1 refused" "$(tail -5 "$WORKDIR/A.log")"
 fi
-tap_like "$(cat "$WORKDIR/A.log")" "reload of .*A\.conf failed, keeping the old configuration: .*A\.conf:8:" \
+tap_like "$(cat "$WORKDIR/A.log")" "reload of .*A\.conf failed, keeping the old configuration: .*A\.conf:9:" \
 	"the log names file:line of the broken config"
 run_lua A from2.lua MT_EXPECT=reject MT_QID=QREJECT2
 tap_check "milter A still running" kill -0 "${PID[A]}"
