@@ -53,6 +53,11 @@ struct auth_dmarc {
 	bool spf_aligned;
 	bool dkim_aligned;
 	enum auth_result result;	/* pass, fail, none (no record), temperror */
+	/* the alignment outcome whether or not a record exists: pass, fail,
+	 * temperror, or none when SPF or DKIM was not evaluated (unknown) */
+	enum auth_result alignment;
+	unsigned pct;		/* the record's pct= (100 when absent) */
+	bool from_nxdomain;	/* the From domain does not exist */
 };
 
 struct auth {

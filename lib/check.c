@@ -14,7 +14,20 @@
 static const struct check_ops *const registry[] = {
 	&check_format_ops,
 	&check_size_ops,
+	&check_spf_ops,
+	&check_dkim_ops,
+	&check_dmarc_ops,	/* sets auth.bulk and auth.dmarc for the roll-up */
+	&check_auth_ops,
 };
+
+struct msg *check_msg_new(const struct config *cfg)
+{
+	struct msg *m = msg_new(cfg->max_header_bytes);
+
+	if (m != NULL && config_check_enabled(cfg, "dkim"))
+		m->body_keep = cfg->max_body_bytes;
+	return m;
+}
 
 const struct check_ops *const *check_registry(size_t *n_r)
 {
@@ -38,7 +51,7 @@ int check_scan_env(const struct msg *m, const struct config *cfg,
     const struct check_env *env, time_t now, struct finding_list *out,
     const char **error_r)
 {
-	static const struct check_env no_env = { NULL, NULL };
+	static const struct check_env no_env = { .dns = NULL };
 	struct check_ctx ctx = {
 		.msg = m, .cfg = cfg, .env = env ? env : &no_env, .findings = out,
 		.now = now ? now : time(NULL),

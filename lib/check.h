@@ -19,14 +19,16 @@
 #include "msg.h"
 
 struct dns;
+struct dkimv_lib;
 struct keycheck;
 
-/* What lives longer than one message and the checks share: the resolver
- * and the cache of SigningKey checks.  Owned by the caller (the milter or
+/* What lives longer than one message and the checks share: the resolver,
+ * the DKIM library and the cache of SigningKey checks.  Owned by the caller (the milter or
  * the CLI); any member may be NULL, and the checks that need it then
  * report nothing. */
 struct check_env {
 	struct dns *dns;
+	struct dkimv_lib *dkimv;
 	struct keycheck *keycheck;
 };
 
@@ -52,6 +54,11 @@ extern const struct check_ops check_spf_ops;
 extern const struct check_ops check_dkim_ops;
 extern const struct check_ops check_dmarc_ops;
 extern const struct check_ops check_auth_ops;
+
+/* check_msg_new - an empty message sized for cfg: header bytes capped at
+ * MaxHeaderBytes, and body bytes kept (up to MaxBodyBytes) only when the
+ * dkim check runs, since nothing else needs them.  NULL on ENOMEM. */
+struct msg *check_msg_new(const struct config *cfg);
 
 /* check_registry - the checks in the order they run; *n_r gets the count */
 const struct check_ops *const *check_registry(size_t *n_r);

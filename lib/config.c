@@ -46,6 +46,7 @@
 	K("SizeLimit",		T_SIZELIMIT,	"repeatable: <domain> <size>",	"",			size_limits,		CHECK_NONE) \
 	K("MaxRecipients",	T_UINT,		"unsigned",			"100",			max_recipients,		CHECK_NONE) \
 	K("MaxHeaderBytes",	T_SIZE,		"size",				"1M",			max_header_bytes,	CHECK_NONE) \
+	K("MaxBodyBytes",	T_SIZE,		"size",				"64M",			max_body_bytes,		CHECK_NONE) \
 	K("DateMaxFuture",	T_DURATION,	"duration",			"2h",			date_max_future,	CHECK_NONE) \
 	K("DateMaxPast",	T_DURATION,	"duration",			"7d",			date_max_past,		CHECK_NONE) \
 	K("Checks",		T_CHECKS,	"list",				"all",			checks,			CHECK_NONE) \

@@ -93,6 +93,7 @@ struct config {
 	size_t nsize_limits;
 	unsigned max_recipients;
 	uint64_t max_header_bytes;	/* hostile-input cap on header bytes kept */
+	uint64_t max_body_bytes;	/* body bytes kept for DKIM body hashes */
 	unsigned date_max_future;	/* seconds */
 	unsigned date_max_past;		/* seconds */
 

@@ -3,8 +3,10 @@
  */
 #include <stdlib.h>
 
+#include "dkimv.h"
 #include "dns.h"
 #include "engine.h"
+#include "keycheck.h"
 
 int engine_open(const struct config *cfg, const char *nameservers,
     struct check_env **env_r, const char **error_r)
@@ -19,12 +21,18 @@ int engine_open(const struct config *cfg, const char *nameservers,
 	*env_r = NULL;
 	if (env == NULL)
 		return *error_r = "out of memory", -1;
-	if (dns_open(&opt, &env->dns, error_r) < 0) {
-		free(env);
-		return -1;
+	if (dns_open(&opt, &env->dns, error_r) < 0 ||
+	    dkimv_lib_new(env->dns, &env->dkimv, error_r) < 0)
+		goto fail;
+	if ((env->keycheck = keycheck_new()) == NULL) {
+		*error_r = "out of memory";
+		goto fail;
 	}
 	*env_r = env;
 	return 0;
+fail:
+	engine_close(&env);
+	return -1;
 }
 
 void engine_close(struct check_env **envp)
@@ -33,6 +41,8 @@ void engine_close(struct check_env **envp)
 
 	if (env == NULL)
 		return;
+	keycheck_free(&env->keycheck);
+	dkimv_lib_free(&env->dkimv);
 	dns_close(&env->dns);
 	free(env);
 	*envp = NULL;

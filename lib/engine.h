@@ -1,7 +1,7 @@
 /*
  * engine - the long-lived parts every scan shares, built once per process
- * from the config: the resolver (and, as they arrive, the DKIM library and
- * the SigningKey cache).  The milter builds it after detaching (libunbound
+ * from the config: the resolver, the DKIM library and the SigningKey
+ * cache.  The milter builds it after detaching (libunbound
  * runs a thread, which must not cross fork), the CLI at start.
  *
  * engine_open returns 0 and a struct check_env the caller owns, or -1 with

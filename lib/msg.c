@@ -1,10 +1,11 @@
 /*
  * msg - the message model (see msg.h for the contract).
  *
- * Headers are kept as received plus an unfolded copy; body bytes are only
- * counted and classified as they stream past, one pass, no copy.  Limits on
- * hostile input: header bytes kept are capped at max_header_bytes (the rest
- * is counted in headers_dropped), and nothing here grows with body size.
+ * Headers are kept as received plus an unfolded copy; body bytes are
+ * counted and classified as they stream past, in one pass, and copied only
+ * as far as body_keep allows (for DKIM).  Limits on hostile input: header
+ * bytes kept are capped at max_header_bytes (the rest is counted in
+ * headers_dropped), body bytes kept at body_keep.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ static void msg_clear_message(struct msg *m)
 	m->header_bytes = m->headers_dropped = 0;
 	m->lf_input = false;
 	memset(&m->body, 0, sizeof(m->body));
+	buf_free(&m->body_data);
+	m->body_truncated = false;
 	m->cur_line_len = 0;
 	m->prev_cr = m->line_flagged_bare = m->line_flagged_8bit = false;
 	m->in_body = false;
@@ -222,11 +225,45 @@ static void body_bare(struct msg *m, bool cr)
 	m->line_flagged_bare = true;
 }
 
+/* body_keep_span - keep n more body bytes, as many as body_keep allows:
+ * the kept body is always the first min(size, body_keep) bytes */
+static void body_keep_span(struct msg *m, const void *p, size_t n)
+{
+	uint64_t room = m->body_keep > m->body_data.len ? m->body_keep - m->body_data.len : 0;
+
+	if (n == 0 || m->body_truncated)
+		return;
+	if (n > room)
+		m->body_truncated = true;
+	if (buf_append(&m->body_data, p, n > room ? (size_t)room : n) < 0)
+		m->body_truncated = true;
+}
+
+/* body_retain - keep a chunk for DKIM; an all-LF file gets CRLF, which is
+ * what the signer saw on the wire */
+static void body_retain(struct msg *m, const char *p, size_t len)
+{
+	const char *nl;
+
+	if (!m->lf_input) {
+		body_keep_span(m, p, len);
+		return;
+	}
+	while (len > 0 && (nl = memchr(p, '\n', len)) != NULL) {
+		body_keep_span(m, p, (size_t)(nl - p));
+		body_keep_span(m, "\r\n", 2);
+		len -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	body_keep_span(m, p, len);
+}
+
 void msg_body(struct msg *m, const void *data, size_t len)
 {
 	const unsigned char *p = data, *end = p + len;
 
 	m->in_body = true;
+	body_retain(m, data, len);
 	m->body.bytes += len;
 	for (; p < end; p++) {
 		unsigned char c = *p;

@@ -4,9 +4,10 @@
  *
  * The same model is filled by the milter (one callback at a time) and by
  * `preflight check` (msg_parse over a whole file), so every check is
- * testable without an MTA.  Body bytes are not kept: the checks of this
- * release need only what struct msg_body_stats records on the way, which
- * keeps memory flat whatever the message size.
+ * testable without an MTA.  Most checks need only what struct
+ * msg_body_stats records on the way; DKIM needs the body bytes themselves,
+ * so up to body_keep bytes of them are kept in body_data (0, the default,
+ * keeps none).  Memory stays bounded whatever the message size.
  *
  * A struct msg owns every string it holds.  Functions return 0, or -1 with
  * *error_r set to a static message (only "out of memory" here); hostile
@@ -20,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "buf.h"
 
 /* The longest line RFC 5321 allows, CRLF excluded. */
 #define MSG_LINE_MAX 998
@@ -72,6 +75,13 @@ struct msg {
 	bool lf_input;		/* msg_parse: input used bare LF line ends throughout */
 
 	struct msg_body_stats body;
+	/* Body bytes kept for DKIM, with CRLF line ends (an all-LF file is
+	 * converted, as on the wire).  The caller sets body_keep (the limit,
+	 * 0 = keep nothing; msg_reset keeps it); body_truncated says some
+	 * bytes were not kept (over the limit, or out of memory). */
+	struct buf body_data;
+	uint64_t body_keep;
+	bool body_truncated;
 	/* streaming state of the body scanner */
 	uint64_t cur_line_len;
 	bool prev_cr;
@@ -100,7 +110,7 @@ int msg_add_rcpt(struct msg *m, const char *rcpt, const char **error_r);
  * colon, value as sent (folds may be "\r\n", "\n" or missing).  A header
  * past max_header_bytes is counted in header_bytes but not kept. */
 int msg_add_header(struct msg *m, const char *name, const char *value, const char **error_r);
-/* msg_body - feed the next body chunk; updates m->body */
+/* msg_body - feed the next body chunk; updates m->body and body_data */
 void msg_body(struct msg *m, const void *data, size_t len);
 /* msg_body_end - account for a last line without a line end */
 void msg_body_end(struct msg *m);

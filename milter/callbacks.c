@@ -230,7 +230,7 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	ms = calloc(1, sizeof(*ms));
 	if (ms == NULL)
 		return actions_on_error(ctx, c->cfg, "NOQUEUE", "out of memory at MAIL FROM");
-	ms->msg = msg_new(c->cfg->max_header_bytes);
+	ms->msg = check_msg_new(c->cfg);
 	if (ms->msg == NULL) {
 		free(ms);
 		return actions_on_error(ctx, c->cfg, "NOQUEUE", "out of memory at MAIL FROM");

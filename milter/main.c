@@ -36,7 +36,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "dmarc.h"
 #include "engine.h"
+#include "keycheck.h"
 #include "milter.h"
 
 #ifndef PF_SYSCONFDIR
@@ -431,9 +433,29 @@ static int main_engine(struct milter_app *app, const struct config *cfg)
 {
 	const char *err;
 
+	struct keycheck_result kr;
+	size_t i;
+
 	if (engine_open(cfg, NULL, &app->env, &err) < 0) {
 		mlog_err("cannot start the DNS resolver: %s", err);
 		return -1;
+	}
+	if (dmarc_psl_init(&err) < 0)
+		mlog_warn("public suffix list: %s (DMARC alignment is exact-match only)", err);
+	if (config_check_enabled(cfg, "spf") &&
+	    (cfg->egress_addresses == NULL || cfg->egress_addresses[0] == NULL))
+		mlog_warn("EgressAddress is not set: SPF of the relay's addresses is not checked");
+	/* A SigningKey that does not match DNS breaks every message of its
+	 * domain: say so at start, not only per message. */
+	for (i = 0; i < cfg->nsigning_keys; i++) {
+		keycheck_get_key(app->env->keycheck, app->env->dns, cfg, &cfg->signing_keys[i],
+		    time(NULL), 0, &kr);
+		if (kr.status == KEYCHECK_MATCH)
+			mlog_info("SigningKey %s %s: matches DNS (%u bits)", kr.domain, kr.selector,
+			    kr.bits);
+		else
+			mlog_warn("SigningKey %s %s: %s: %s", kr.domain, kr.selector,
+			    keycheck_status_name(kr.status), kr.detail);
 	}
 	return 0;
 }

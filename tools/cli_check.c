@@ -316,7 +316,7 @@ static int check_run(const struct check_opts *o, const struct config *cfg, const
 	struct finding_list fl = FINDING_LIST_INIT;
 	struct check_env *env = NULL;
 	struct policy_result r;
-	struct msg *m = msg_new(cfg->max_header_bytes);
+	struct msg *m = check_msg_new(cfg);
 	const char *error = "out of memory";
 	enum verdict v;
 	int rc = CLI_EX_SOFTWARE;

@@ -92,7 +92,7 @@ static void feed_to(struct msg *m, uint64_t wire)
 /* run - the size check alone over m */
 static int run(struct msg *m, const struct config *c, struct finding_list *l)
 {
-	static const struct check_env env = { NULL, NULL };
+	static const struct check_env env = { .dns = NULL };
 	struct check_ctx ctx = { .msg = m, .cfg = c, .env = &env, .findings = l, .now = 1700000000 };
 	const char *err = NULL;
 

@@ -1,4 +1,5 @@
 /* test-msg - the message model: parsing, header unfolding, body statistics */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,11 +157,83 @@ static void test_envelope_and_limits(void)
 	msg_free(&m);
 }
 
+/* Body retention for DKIM: what is kept, in which form, and the limit. */
+struct keep_case {
+	const char *name;
+	const char *input;	/* whole message for msg_parse, or the body */
+	bool parse;		/* msg_parse (input is a message) or msg_body */
+	uint64_t keep;
+	const char *kept;
+	bool truncated;
+};
+
+static const struct keep_case keep_cases[] = {
+	{ "crlf body kept as is", "a\r\nb\r\n", false, 64, "a\r\nb\r\n", false },
+	{ "nothing kept by default", "a\r\n", false, 0, "", true },
+	{ "empty body is not truncated", "", false, 0, "", false },
+	{ "exactly at the limit", "abcd", false, 4, "abcd", false },
+	{ "over the limit: a prefix", "ab\r\ncd\r\n", false, 5, "ab\r\nc", true },
+	{ "lf file becomes crlf", "From: a@b.test\n\nx\ny\n", true, 64, "x\r\ny\r\n", false },
+	{ "lf file, limit counts crlf", "From: a@b.test\n\nx\ny\n", true, 4, "x\r\ny", true },
+	{ "crlf file keeps bare lf", "From: a@b.test\r\n\r\nx\ny\r\n", true, 64, "x\ny\r\n", false },
+	{ "no body", "From: a@b.test\r\n", true, 64, "", false },
+};
+
+static void test_body_keep(void)
+{
+	size_t i, chunk;
+	const char *err = NULL;
+
+	for (i = 0; i < sizeof(keep_cases) / sizeof(keep_cases[0]); i++) {
+		const struct keep_case *c = &keep_cases[i];
+		size_t len = strlen(c->input);
+
+		for (chunk = 1; chunk <= 64; chunk *= 64) {
+			struct msg *m;
+			size_t off;
+
+			if (c->parse && chunk > 1)
+				continue;	/* msg_parse takes the whole message */
+			m = msg_new(0);
+			m->body_keep = c->keep;
+			if (c->parse)
+				ok(msg_parse(m, c->input, len, &err) == 0, "%s: parsed", c->name);
+			else
+				for (off = 0; off < len; off += chunk)
+					msg_body(m, c->input + off, len - off < chunk ? len - off : chunk);
+			is_str(buf_cstr(&m->body_data), c->kept, "%s (chunk %zu): kept bytes",
+			    c->name, chunk);
+			is_int(m->body_truncated, c->truncated, "%s (chunk %zu): truncated flag",
+			    c->name, chunk);
+			msg_free(&m);
+		}
+	}
+}
+
+/* msg_reset forgets the kept body but not the limit. */
+static void test_body_keep_reset(void)
+{
+	struct msg *m = msg_new(0);
+
+	m->body_keep = 3;
+	msg_body(m, "abcdef", 6);
+	ok(m->body_truncated, "over the limit before reset");
+	msg_reset(m);
+	is_int(m->body_keep, 3, "limit survives msg_reset");
+	is_int(m->body_data.len, 0, "kept bytes dropped by msg_reset");
+	ok(!m->body_truncated, "truncated flag cleared by msg_reset");
+	msg_body(m, "ab", 2);
+	is_str(buf_cstr(&m->body_data), "ab", "next message kept afresh");
+	msg_free(&m);
+}
+
 int main(void)
 {
 	test_body();
 	test_long_lines();
 	test_parse();
 	test_envelope_and_limits();
+	test_body_keep();
+	test_body_keep_reset();
 	return tap_done();
 }
