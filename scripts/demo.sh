@@ -9,7 +9,11 @@
 # Then `preflight held list`, and everything is stopped.  Nothing leaves
 # the machine.  Needs root (postfix start does).
 #
-# The demo's config is the default one plus "FindingAction format-from-count
+# A local nsd (tests/dns/nsd-env.sh) serves the demo's DNS: example.com
+# publishes SPF for the relay's egress address 192.0.2.10, a DKIM key made
+# now (the demo's SigningKey: a later signer would use it) and DMARC
+# p=reject; example.net's SPF leaves the egress address out.  The config is
+# the default one plus those settings and "FindingAction format-from-count
 # reject", so that each outcome shows up once.  The samples' Date: headers
 # are set to the current time when sent (a weeks-old Date would add
 # format-date-skew to every sample).
@@ -62,7 +66,26 @@ stop_all() {
 }
 add_cleanup stop_all
 
-echo "demo: starting smtp-sink, a private Postfix and preflight-milter"
+# ---- DNS: the demo's zones on a local nsd ----------------------------------
+. "$top/tests/dns/nsd-env.sh"
+mkdir "$WORKDIR/zones" "$WORKDIR/keys"
+openssl genrsa -out "$WORKDIR/keys/demo.private" 2048 2>/dev/null || die "openssl genrsa failed"
+chmod 644 "$WORKDIR/keys/demo.private"	# the milter runs as postfix
+pub=$(openssl pkey -in "$WORKDIR/keys/demo.private" -pubout -outform DER | base64 -w0)
+{
+	zone_header example.com
+	echo '@ TXT "v=spf1 ip4:192.0.2.10 -all"'
+	echo '_dmarc TXT "v=DMARC1; p=reject"'
+	printf 'demo._domainkey TXT ( %s )\n' \
+	    "$(printf 'v=DKIM1; k=rsa; p=%s' "$pub" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ')"
+} >"$WORKDIR/zones/example.com.zone"
+{
+	zone_header example.net
+	echo '@ TXT "v=spf1 ip4:198.51.100.25 -all"'
+	echo '_dmarc TXT "v=DMARC1; p=reject"'
+} >"$WORKDIR/zones/example.net.zone"
+echo "demo: starting nsd (example.com, example.net), smtp-sink, a private Postfix and preflight-milter"
+nsd_start "$WORKDIR/zones" || die "nsd did not start"
 pfenv_start "$PF" "unix:$SOCK" || die "the private Postfix did not start"
 . "$PF/env"
 # UserID postfix: the socket becomes postfix's (mode 0660), so smtpd can
@@ -76,7 +99,10 @@ Syslog no
 HeldLog $WORKDIR/state/held.db
 PostfixConfigDir $PFENV_CONF
 FindingAction format-from-count reject
-Checks format size
+Nameservers $NSD_ADDR
+DNSTimeout 3s
+EgressAddress 192.0.2.10
+SigningKey example.com demo $WORKDIR/keys/demo.private
 EOF
 rm -f "$SOCK"
 "$MILTER" -f -c "$CONF" >"$WORKDIR/milter.log" 2>&1 &
