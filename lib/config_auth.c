@@ -38,26 +38,6 @@ static bool ip_ok(const char *w)
 	return inet_pton(AF_INET, w, a) == 1 || inet_pton(AF_INET6, w, a) == 1;
 }
 
-/* hostname_ok - LDH labels separated by dots, no empty label */
-static bool hostname_ok(const char *d)
-{
-	size_t label = 0;
-
-	for (; *d != '\0'; d++) {
-		if (*d == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if ((*d >= 'a' && *d <= 'z') || (*d >= 'A' && *d <= 'Z') ||
-		    (*d >= '0' && *d <= '9') || *d == '-' || *d == '_') {
-			if (++label > 63)
-				return false;
-		} else
-			return false;
-	}
-	return label > 0;
-}
-
 int config_auth_set_addrs(struct config_setctx *s, char ***f, char *v)
 {
 	size_t n = 0;
@@ -91,7 +71,7 @@ int config_auth_set_signkey(struct config_setctx *s, char *v)
 	}
 	for (i = 0; dom[i] != '\0'; i++)
 		dom[i] = (char)(dom[i] >= 'A' && dom[i] <= 'Z' ? dom[i] + 32 : dom[i]);
-	if (!hostname_ok(dom) || !hostname_ok(sel)) {
+	if (!config_value_domain_ok(dom) || !config_value_domain_ok(sel)) {
 		buf_printf(s->why, "not a domain and selector: '%s' '%s'", dom, sel);
 		return -1;
 	}
@@ -145,7 +125,7 @@ int config_auth_check_nameservers(const char *v, struct buf *why)
 
 int config_auth_check_hostname(const char *v, struct buf *why)
 {
-	if (*v == '\0' || hostname_ok(v))
+	if (*v == '\0' || config_value_domain_ok(v))
 		return 0;
 	buf_printf(why, "not a host name: '%s'", v);
 	return -1;

@@ -62,6 +62,9 @@ int config_value_builtins(struct config_setctx *s);
  * malloc'd, NULL when out of memory */
 char *config_value_resolve(const char *file, const char *v);
 
+/* config_value_domain_ok - LDH labels separated by dots, none empty */
+bool config_value_domain_ok(const char *d);
+
 /* config_auth.c: EgressAddress, SigningKey, Nameservers, EgressHelo */
 int config_auth_set_addrs(struct config_setctx *s, char ***field, char *value);
 int config_auth_set_signkey(struct config_setctx *s, char *value);

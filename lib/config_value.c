@@ -122,8 +122,9 @@ static int parse_scaled(const char *s, const char *units, const uint64_t *mul,
 	return 0;
 }
 
-/* domain_ok - letters, digits, '-' and non-empty dot-separated labels */
-static bool domain_ok(const char *d)
+/* config_value_domain_ok - letters, digits, '-' and non-empty
+ * dot-separated labels */
+bool config_value_domain_ok(const char *d)
 {
 	size_t label = 0;
 
@@ -305,7 +306,7 @@ static int set_domains(struct config_setctx *s, const struct config_key *k, char
 		return oom(s);
 	while ((w = next_word(&v)) != NULL) {
 		lowercase(w);
-		if (!domain_ok(w))
+		if (!config_value_domain_ok(w))
 			return refuse(s, "not a domain", w);
 		if ((a = realloc(*f, (n + 2) * sizeof(char *))) == NULL)
 			return oom(s);
@@ -468,7 +469,7 @@ static int set_size_limit(struct config_setctx *s, const struct config_key *k, c
 	wild = n > 2 && strcmp(dom + n - 2, ".*") == 0;
 	if (wild)
 		dom[n - 2] = '\0';
-	ok = domain_ok(dom);
+	ok = config_value_domain_ok(dom);
 	if (wild)
 		dom[n - 2] = '.';
 	if (!ok)

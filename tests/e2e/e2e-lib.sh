@@ -7,6 +7,19 @@
 #   fresh Date and a unique Message-ID <NAME.TAG@FROM-DOMAIN>
 # send FILE [MAIL-FROM] - swaks through the private Postfix
 
+# e2e_start_postfix - the private Postfix (milter on $SOCK) and its sink,
+# stopped at exit with the milter; a test that cannot start it ends here
+e2e_start_postfix() {
+	add_cleanup 'stop_milter KILL'
+	add_cleanup 'pfenv_stop "$PF"'
+	if ! pfenv_start "$PF" "unix:$SOCK" 2>"$WORKDIR/pfenv.err"; then
+		tap_fail "private Postfix starts" "$(cat "$WORKDIR/pfenv.err")"
+		tap_done
+		exit 1
+	fi
+	. "$PF/env"
+}
+
 # start_milter CONF - start the milter on $SOCK and wait for the socket
 start_milter() {
 	rm -f "$SOCK"

@@ -79,14 +79,7 @@ fi
 
 # ---- Postfix and the milter ------------------------------------------------
 
-add_cleanup 'stop_milter KILL'
-add_cleanup 'pfenv_stop "$PF"'
-if ! pfenv_start "$PF" "unix:$SOCK" 2>"$WORKDIR/pfenv.err"; then
-	tap_fail "private Postfix starts" "$(cat "$WORKDIR/pfenv.err")"
-	tap_done
-	exit 1
-fi
-. "$PF/env"
+e2e_start_postfix
 
 cat >"$CONF" <<CONF
 Socket unix:$SOCK

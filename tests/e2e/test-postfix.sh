@@ -70,14 +70,7 @@ for b in "$MILTER" "$CLI"; do
 	fi
 done
 
-add_cleanup 'stop_milter KILL'
-add_cleanup 'pfenv_stop "$PF"'
-if ! pfenv_start "$PF" "unix:$SOCK" 2>"$WORKDIR/pfenv.err"; then
-	tap_fail "private Postfix starts" "$(cat "$WORKDIR/pfenv.err")"
-	tap_done
-	exit 1
-fi
-. "$PF/env"
+e2e_start_postfix
 tap_ok "private Postfix runs (smtpd 127.0.0.1:$PFENV_PORT, sink :$PFENV_SINK_PORT)"
 
 CONF=$WORKDIR/preflight.conf

@@ -51,6 +51,32 @@ static int tap_ok(int cond, const char *expr, int line, const char *fmt, ...)
 		printf("#   got: %lld\n#   want: %lld\n", g_, w_);	\
 } while (0)
 
+/* tap_esc - s printable for a TAP line (CR, LF, controls and 8-bit as \xNN),
+ * shortened; four rotating buffers so one call may use several */
+__attribute__((unused))
+static const char *tap_esc(const char *s)
+{
+	static char bufs[4][200];
+	static int k;
+	char *b = bufs[k++ & 3];
+	size_t o = 0;
+
+	for (; *s != '\0' && o < sizeof(bufs[0]) - 8; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f)
+			b[o++] = (char)c;
+		else
+			o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
+	}
+	if (*s != '\0') {
+		memcpy(b + o, "...", 3);
+		o += 3;
+	}
+	b[o] = '\0';
+	return b;
+}
+
 __attribute__((unused))
 static int tap_done(void)
 {

@@ -8,31 +8,6 @@
 #include "addr.h"
 #include "tap.h"
 
-/* esc - s printable for a TAP line (CR, LF, controls and 8-bit as \xNN),
- * shortened; four rotating buffers so one call may use several */
-static const char *esc(const char *s)
-{
-	static char bufs[4][200];
-	static int k;
-	char *b = bufs[k++ & 3];
-	size_t o = 0;
-
-	for (; *s != '\0' && o < sizeof(bufs[0]) - 8; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c < 0x7f)
-			b[o++] = (char)c;
-		else
-			o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
-	}
-	if (*s != '\0') {
-		memcpy(b + o, "...", 3);
-		o += 3;
-	}
-	b[o] = '\0';
-	return b;
-}
-
 struct list_case {
 	const char *v;
 	size_t count, groups;
@@ -104,13 +79,13 @@ static void test_lists(void)
 		struct addr_list l = ADDR_LIST_INIT;
 		const char *err = NULL;
 
-		is_int(addr_parse_list(c->v, &l, &err), 0, "parse \"%s\" returns 0", esc(c->v));
-		is_int(l.count, c->count, "mailboxes in \"%s\"", esc(c->v));
-		is_int(l.groups, c->groups, "groups in \"%s\"", esc(c->v));
-		is_str(l.error, c->error, "error for \"%s\"", esc(c->v));
+		is_int(addr_parse_list(c->v, &l, &err), 0, "parse \"%s\" returns 0", tap_esc(c->v));
+		is_int(l.count, c->count, "mailboxes in \"%s\"", tap_esc(c->v));
+		is_int(l.groups, c->groups, "groups in \"%s\"", tap_esc(c->v));
+		is_str(l.error, c->error, "error for \"%s\"", tap_esc(c->v));
 		if (c->count > 0 && l.n > 0) {
-			is_str(l.v[0].local, c->local, "local part of \"%s\"", esc(c->v));
-			is_str(l.v[0].domain, c->domain, "domain of \"%s\"", esc(c->v));
+			is_str(l.v[0].local, c->local, "local part of \"%s\"", tap_esc(c->v));
+			is_str(l.v[0].domain, c->domain, "domain of \"%s\"", tap_esc(c->v));
 		}
 		addr_list_free(&l);
 		is_int(l.n + l.count, 0, "free leaves an empty list");
@@ -160,8 +135,8 @@ static void test_domains(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		why = NULL;
 		is_int(addr_domain_valid(cases[i].d, &why), cases[i].ok, "domain \"%s\"",
-		    esc(cases[i].d));
-		is_str(why, cases[i].why, "reason for \"%s\"", esc(cases[i].d));
+		    tap_esc(cases[i].d));
+		is_str(why, cases[i].why, "reason for \"%s\"", tap_esc(cases[i].d));
 	}
 	/* label and total lengths at and past the limits */
 	memset(big, 'a', 63);

@@ -8,31 +8,6 @@
 #include "hdr.h"
 #include "tap.h"
 
-/* esc - s printable for a TAP line (CR, LF, controls and 8-bit as \xNN),
- * shortened; four rotating buffers so one call may use several */
-static const char *esc(const char *s)
-{
-	static char bufs[4][200];
-	static int k;
-	char *b = bufs[k++ & 3];
-	size_t o = 0;
-
-	for (; *s != '\0' && o < sizeof(bufs[0]) - 8; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c < 0x7f)
-			b[o++] = (char)c;
-		else
-			o += (size_t)snprintf(b + o, 5, "\\x%02x", c);
-	}
-	if (*s != '\0') {
-		memcpy(b + o, "...", 3);
-		o += 3;
-	}
-	b[o] = '\0';
-	return b;
-}
-
 static void test_names(void)
 {
 	static const struct { const char *name; bool ok; } cases[] = {
@@ -44,7 +19,7 @@ static void test_names(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		is_int(hdr_name_valid(cases[i].name), cases[i].ok, "name \"%s\"",
-		    esc(cases[i].name));
+		    tap_esc(cases[i].name));
 }
 
 static void test_unfold(void)
@@ -111,10 +86,10 @@ static void test_encoded_words(void)
 		why = NULL;
 		off = 999;
 		is_int(hdr_encoded_words_check(cases[i].v, &why, &off), cases[i].bad,
-		    "encoded-words in \"%s\"", esc(cases[i].v));
+		    "encoded-words in \"%s\"", tap_esc(cases[i].v));
 		if (cases[i].bad > 0) {
-			is_str(why, cases[i].why, "reason for \"%s\"", esc(cases[i].v));
-			is_int(off, cases[i].off, "offset for \"%s\"", esc(cases[i].v));
+			is_str(why, cases[i].why, "reason for \"%s\"", tap_esc(cases[i].v));
+			is_int(off, cases[i].off, "offset for \"%s\"", tap_esc(cases[i].v));
 		}
 	}
 	is_int(hdr_encoded_words_check("=?a?X?b?=", NULL, NULL), 1, "NULL outputs allowed");
@@ -179,7 +154,7 @@ static void test_dates(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		is_int(hdr_date_parse(cases[i].v), cases[i].t, "date \"%s\"", esc(cases[i].v));
+		is_int(hdr_date_parse(cases[i].v), cases[i].t, "date \"%s\"", tap_esc(cases[i].v));
 }
 
 /* max_line - longest line of s, the first counting `used` octets more */
