@@ -242,6 +242,7 @@ static int egress_family(char *const *ips)
 	return AF_INET6;
 }
 
+/* spf_run - evaluate every egress address, review the record, report */
 static int spf_run(struct check_ctx *ctx, const char **error_r)
 {
 	const char *mail_from = msg_env(ctx->msg, MSG_ENV_MAIL_FROM);

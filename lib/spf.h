@@ -16,10 +16,12 @@
  * receivers dislike even when our address passes: several v=spf1 records,
  * "+all", "?all", ptr, very broad ranges (Gmail 5.7.24 "suspicious
  * entries"), more than 10 DNS-querying terms or more than 2 void lookups
- * (RFC 7208 section 4.6.4; libspf2 enforces the first only while
- * evaluating, and not the second at all).  The walk is static: it counts
- * every term of the whole tree, as record checkers do, not only those an
- * evaluation for one address reaches.
+ * (RFC 7208 section 4.6.4).  We count both ourselves: libspf2 1.2.10
+ * enforces the 10 only while evaluating and per record (an include:
+ * starts a new count), and has no void limit at all.  The walk is static:
+ * it counts every term of the whole tree, as record checkers do, not only
+ * those an evaluation for one address reaches; terms with macros are
+ * counted but not followed.
  *
  * Functions return 0, or -1 with a static *error_r when out of memory;
  * every DNS or record problem is a result, not an error.
