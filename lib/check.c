@@ -10,10 +10,15 @@
 
 #include "check.h"
 #include "dns.h"
+#include "mime.h"
 
 static const struct check_ops *const registry[] = {
 	&check_format_ops,
 	&check_size_ops,
+	&check_mime_ops,
+	&check_attach_ops,
+	&check_html_ops,
+	&check_url_ops,
 	&check_spf_ops,
 	&check_dkim_ops,
 	&check_dmarc_ops,	/* sets auth.bulk and auth.dmarc for the roll-up */
@@ -24,7 +29,9 @@ struct msg *check_msg_new(const struct config *cfg)
 {
 	struct msg *m = msg_new(cfg->max_header_bytes);
 
-	if (m != NULL && config_check_enabled(cfg, "dkim"))
+	if (m != NULL && (config_check_enabled(cfg, "dkim") ||
+	    config_check_enabled(cfg, "mime") || config_check_enabled(cfg, "attach") ||
+	    config_check_enabled(cfg, "html") || config_check_enabled(cfg, "url")))
 		m->body_keep = cfg->max_body_bytes;
 	return m;
 }
@@ -64,7 +71,21 @@ int check_scan_env(const struct msg *m, const struct config *cfg,
 		if (config_check_enabled(cfg, registry[i]->name))
 			rc = registry[i]->run(&ctx, error_r);
 	auth_clear(&ctx.auth);
+	mime_free(&ctx.mime);
 	return rc;
+}
+
+struct mime_tree *check_mime_tree(struct check_ctx *ctx, const char **error_r)
+{
+	struct mime_limits lim = {
+		.max_parts = ctx->cfg->max_mime_parts,
+		.max_depth = ctx->cfg->max_mime_depth,
+		.max_decoded = ctx->cfg->max_decoded_bytes,
+	};
+
+	if (ctx->mime == NULL && mime_parse(ctx->msg, &lim, &ctx->mime, error_r) < 0)
+		return NULL;
+	return ctx->mime;
 }
 
 int check_scan(const struct msg *m, const struct config *cfg, time_t now,

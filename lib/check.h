@@ -21,6 +21,7 @@
 struct dns;
 struct dkimv_lib;
 struct keycheck;
+struct mime_tree;
 
 /* What lives longer than one message and the checks share: the resolver,
  * the DKIM library and the cache of SigningKey checks.  Owned by the caller (the milter or
@@ -39,6 +40,8 @@ struct check_ctx {
 	struct finding_list *findings;
 	time_t now;		/* the scan's clock; tests pin it */
 	struct auth auth;	/* SPF/DKIM/DMARC results of this message */
+	struct mime_tree *mime;	/* parsed on first use: check_mime_tree() */
+	const char *mime_error;	/* why it could not be parsed, if so */
 };
 
 struct check_ops {
@@ -50,14 +53,24 @@ struct check_ops {
 /* The checks, one per file check_<name>.c. */
 extern const struct check_ops check_size_ops;
 extern const struct check_ops check_format_ops;
+extern const struct check_ops check_mime_ops;
+extern const struct check_ops check_attach_ops;
+extern const struct check_ops check_html_ops;
+extern const struct check_ops check_url_ops;
 extern const struct check_ops check_spf_ops;
 extern const struct check_ops check_dkim_ops;
 extern const struct check_ops check_dmarc_ops;
 extern const struct check_ops check_auth_ops;
 
+/* check_mime_tree - the message's MIME tree, parsed on the first call of
+ * the scan with the config's limits; NULL only when out of memory
+ * (*error_r set).  Owned by the scan. */
+struct mime_tree *check_mime_tree(struct check_ctx *ctx, const char **error_r);
+
 /* check_msg_new - an empty message sized for cfg: header bytes capped at
- * MaxHeaderBytes, and body bytes kept (up to MaxBodyBytes) only when the
- * dkim check runs, since nothing else needs them.  NULL on ENOMEM. */
+ * MaxHeaderBytes, and body bytes kept (up to MaxBodyBytes) only when a
+ * check that reads them runs (dkim, mime, attach, html, url).  NULL on
+ * ENOMEM. */
 struct msg *check_msg_new(const struct config *cfg);
 
 /* check_registry - the checks in the order they run; *n_r gets the count */

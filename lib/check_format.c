@@ -445,30 +445,30 @@ static const char *skip_bc(const char *v)
 	}
 }
 
-/* id_span - bytes allowed in either half of a Message-ID: printable
- * US-ASCII without blanks, quotes, '<', '>' or '@' */
-static size_t id_span(const char *v)
+/* id_byte - a byte a Message-ID may hold: visible US-ASCII but for quotes
+ * and angle brackets, or any 8-bit byte (RFC 6532 allows UTF-8) */
+static bool id_byte(unsigned char c)
 {
-	size_t n = 0;
-
-	while ((unsigned char)v[n] > 0x20 && (unsigned char)v[n] < 0x7f &&
-	    strchr("<>@\"", v[n]) == NULL)
-		n++;
-	return n;
+	return (c > 0x20 && c != 0x7f && c != '<' && c != '>' && c != '"') || c >= 0x80;
 }
 
-/* msgid_valid - "<left@right>" with optional blanks and comments around */
+/* msgid_valid - "<left@right>" with optional blanks and comments around.
+ * Lenient where receivers are: an '@' inside the left part (list managers
+ * write "<...--a@b.c@host>") splits at the last one, and UTF-8 is allowed;
+ * a certain finding must not rest on a pedantic reading. */
 static bool msgid_valid(const char *v)
 {
-	size_t left, right;
+	const char *at = NULL, *p;
 
 	v = skip_bc(v);
-	if (*v++ != '<' || (left = id_span(v)) == 0 || v[left] != '@')
+	if (*v++ != '<')
 		return false;
-	v += left + 1;
-	if ((right = id_span(v)) == 0 || v[right] != '>')
+	for (p = v; id_byte((unsigned char)*p); p++)
+		if (*p == '@')
+			at = p;
+	if (*p != '>' || at == NULL || at == v || at + 1 == p)
 		return false;
-	return *skip_bc(v + right + 1) == '\0';
+	return *skip_bc(p + 1) == '\0';
 }
 
 static int check_msgid(struct check_ctx *ctx, const struct hscan *hs)

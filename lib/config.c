@@ -37,6 +37,7 @@
 	K("TagScore",		T_NUMBER,	"number",			"1",			tag_score,		CHECK_NONE) \
 	K("HoldScore",		T_NUMBER,	"number",			"10",			hold_score,		CHECK_NONE) \
 	K("RejectScore",	T_NUMBER,	"number",			"0",			reject_score,		CHECK_NONE) \
+	K("WeakScoreCap",	T_NUMBER,	"number",			"9",			weak_score_cap,		CHECK_NONE) \
 	K("FindingAction",	T_ACTION,	"repeatable: <id> <action>",	"",			overrides,		CHECK_NONE) \
 	K("FindingScore",	T_SCORE,	"repeatable: <id> <number>",	"",			overrides,		CHECK_NONE) \
 	K("HeldLog",		T_PATH,		"path",				PF_LOCALSTATEDIR "/lib/preflight/held.db", held_log, CHECK_NONE) \
@@ -47,6 +48,15 @@
 	K("MaxRecipients",	T_UINT,		"unsigned",			"100",			max_recipients,		CHECK_NONE) \
 	K("MaxHeaderBytes",	T_SIZE,		"size",				"1M",			max_header_bytes,	CHECK_NONE) \
 	K("MaxBodyBytes",	T_SIZE,		"size",				"64M",			max_body_bytes,		CHECK_NONE) \
+	K("SpoolMemory",	T_SIZE,		"size",				"1M",			spool_memory,		CHECK_NONE) \
+	K("MaxMimeParts",	T_UINT,		"unsigned",			"500",			max_mime_parts,		CHECK_NONE) \
+	K("MaxMimeDepth",	T_UINT,		"unsigned",			"20",			max_mime_depth,		CHECK_NONE) \
+	K("MaxDecodedBytes",	T_SIZE,		"size",				"64M",			max_decoded_bytes,	CHECK_NONE) \
+	K("MaxArchiveDepth",	T_UINT,		"unsigned",			"3",			max_archive_depth,	CHECK_NONE) \
+	K("MaxArchiveEntries",	T_UINT,		"unsigned",			"10000",		max_archive_entries,	CHECK_NONE) \
+	K("MaxArchiveRatio",	T_UINT,		"unsigned",			"100",			max_archive_ratio,	CHECK_NONE) \
+	K("MaxArchiveBytes",	T_SIZE,		"size",				"256M",			max_archive_bytes,	CHECK_NONE) \
+	K("MaxHtmlBytes",	T_SIZE,		"size",				"4M",			max_html_bytes,		CHECK_NONE) \
 	K("DateMaxFuture",	T_DURATION,	"duration",			"2h",			date_max_future,	CHECK_NONE) \
 	K("DateMaxPast",	T_DURATION,	"duration",			"7d",			date_max_past,		CHECK_NONE) \
 	K("Checks",		T_CHECKS,	"list",				"all",			checks,			CHECK_NONE) \

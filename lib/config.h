@@ -79,6 +79,7 @@ struct config {
 	double tag_score;
 	double hold_score;
 	double reject_score;	/* <= 0 means rejecting by score is off */
+	double weak_score_cap;	/* the most findings under HoldScore add up to */
 	struct config_override *overrides;
 	size_t noverrides;
 
@@ -93,7 +94,18 @@ struct config {
 	size_t nsize_limits;
 	unsigned max_recipients;
 	uint64_t max_header_bytes;	/* hostile-input cap on header bytes kept */
-	uint64_t max_body_bytes;	/* body bytes kept for DKIM body hashes */
+	uint64_t max_body_bytes;	/* body bytes kept for DKIM and content checks */
+
+	/* content: spool, MIME walk, archives, HTML */
+	uint64_t spool_memory;		/* body bytes kept in memory before a temp file */
+	unsigned max_mime_parts;
+	unsigned max_mime_depth;
+	uint64_t max_decoded_bytes;	/* decoded bytes inspected per message */
+	unsigned max_archive_depth;	/* archives inside archives */
+	unsigned max_archive_entries;
+	unsigned max_archive_ratio;	/* unpacked : packed */
+	uint64_t max_archive_bytes;	/* unpacked bytes read per message */
+	uint64_t max_html_bytes;	/* HTML parsed per part */
 	unsigned date_max_future;	/* seconds */
 	unsigned date_max_past;		/* seconds */
 

@@ -376,6 +376,12 @@ int msg_parse(struct msg *m, const void *data, size_t len, const char **error_r)
 	unsigned lineno = 1;
 
 	m->lf_input = memchr(d, '\r', len) == NULL;
+	/* An mbox "From " separator line is the file's, not the message's:
+	 * no MTA hands one over, and it has no colon to be a header. */
+	if (len >= 5 && memcmp(d, "From ", 5) == 0) {
+		off = line_end(d, len, 0);
+		lineno++;
+	}
 	while (off < len) {
 		if (d[off] == '\n' || (d[off] == '\r' && off + 1 < len && d[off + 1] == '\n')) {
 			off = line_end(d, len, off);	/* the blank line */

@@ -119,7 +119,8 @@ void msg_body_end(struct msg *m);
  * message.  A file that uses bare LF throughout (the usual on-disk form) is
  * read as if every LF were CRLF, as sendmail(1) submission does; a file
  * that mixes both keeps its bare LFs for the checks to see.  A header line
- * without a colon is kept as a malformed header. */
+ * without a colon is kept as a malformed header.  A leading mbox "From "
+ * separator line is skipped (line numbers still count it). */
 int msg_parse(struct msg *m, const void *data, size_t len, const char **error_r);
 
 /* msg_header_count - number of kept headers named name (case-insensitive) */

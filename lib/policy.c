@@ -60,15 +60,20 @@ void policy_decide(const struct config *cfg, struct finding_list *findings,
     struct policy_result *r)
 {
 	enum verdict floor = VERDICT_ACCEPT, v;
-	double total = 0;
+	double total = 0, weak = 0;
 	size_t i;
 
 	for (i = 0; i < findings->n; i++) {
 		struct finding *f = findings->v[i];
 
 		f->score = effective_score(cfg, f, &floor);
-		total += f->score;
+		if (f->score < cfg->hold_score)
+			weak += f->score;
+		else
+			total += f->score;
 	}
+	/* Weak signals add up only so far: alone they tag, never hold. */
+	total += weak < cfg->weak_score_cap ? weak : cfg->weak_score_cap;
 	v = verdict_by_score(cfg, total);
 	if (floor > v)
 		v = floor;

@@ -2,8 +2,10 @@
  * policy - findings + config -> verdict.
  *
  * Each finding's score is its catalogue score unless FindingScore names
- * its id; the total is compared with TagScore, HoldScore and RejectScore
- * (reject only when RejectScore > 0).  A FindingAction for an id present in
+ * its id.  Findings scoring under HoldScore are weak: together they add at
+ * most WeakScoreCap (default 9) to the total, so that out of the box weak
+ * signals alone tag but never hold.  The total is compared with TagScore,
+ * HoldScore and RejectScore (reject only when RejectScore > 0).  A FindingAction for an id present in
  * the message sets a floor: the verdict is at least that action
  * (accept < tag < hold < reject); "FindingAction id accept" instead drops
  * the finding from the total.  In Mode observe the verdict is computed the

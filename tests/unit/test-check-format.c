@@ -53,6 +53,10 @@ static const struct fcase fcases[] = {
 	  0, "", true, 0 },
 	{ "8bit body quoted-printable", F T S D I M8
 	  "Content-Transfer-Encoding: quoted-printable\r\n\r\n" U8 "\r\n", 0, "", false, 0 },
+	{ "Message-ID with two @ (list managers)", F T S D
+	  "Message-ID: <LYRIS-1-2002.08.14--a@b.zzz@silver.example>\r\n" M B, 0, "", true, 0 },
+	{ "Message-ID with UTF-8 domain", F T S D "Message-ID: <b4@example.\xd1\x81\xd1\x80\xd0\xb1>\r\n"
+	  M B, 0, "format-header-8bit", false, 0 },
 	{ "Message-ID with comment", F T S D "Message-ID: <a@b.example> (generated)\r\n" M B,
 	  0, "", true, 0 },
 	{ "date 1.5h ahead", F T S "Date: Tue, 2 Jan 2024 10:30:00 +0000\r\n" I M B, 0, "",
@@ -100,6 +104,8 @@ static const struct fcase fcases[] = {
 	{ "Message-ID without <>", F T S D "Message-ID: abc@example.com\r\n" M B, 0,
 	  "format-message-id-invalid", true, 0 },
 	{ "Message-ID without @", F T S D "Message-ID: <abc>\r\n" M B, 0,
+	  "format-message-id-invalid", true, 0 },
+	{ "Message-ID with empty right", F T S D "Message-ID: <abc@>\r\n" M B, 0,
 	  "format-message-id-invalid", true, 0 },
 	{ "Message-ID with blank", F T S D "Message-ID: <a b@c.example>\r\n" M B, 0,
 	  "format-message-id-invalid", true, 0 },

@@ -116,6 +116,13 @@ static void test_parse(void)
 	ok(m == NULL, "msg_free sets NULL");
 
 	m = msg_new(0);
+	ok(msg_parse(m, "From alice@example.com Mon Jun  2 09:14:05 2025\nFrom: a@example.com\n\nx\n",
+	    71, &err) == 0, "parse with an mbox From_ line");
+	ok(m->nhdrs == 1 && !m->hdrs[0].malformed && m->hdrs[0].line == 2,
+	    "mbox From_ line skipped, not a malformed header");
+	msg_free(&m);
+
+	m = msg_new(0);
 	ok(msg_parse(m, lf, sizeof(lf) - 1, &err) == 0, "parse LF message");
 	ok(m->lf_input, "LF input detected");
 	is_int(m->body.bare_lf, 0, "LF-only file has no bare LF");

@@ -141,6 +141,7 @@ static void case_config(struct config *c, struct config_override *o, const struc
 	c->tag_score = t->tag;
 	c->hold_score = t->hold;
 	c->reject_score = t->reject;
+	c->weak_score_cap = 1e9;	/* these cases sum freely; test_weak_cap caps */
 	c->mode = t->observe ? MODE_OBSERVE : MODE_ENFORCE;
 	c->overrides = o;
 	for (i = 0; i < 3 && t->ovs[i].id != NULL; i++) {
@@ -225,6 +226,30 @@ static void test_defaults(void)
 	policy_decide(c, &l, &r);
 	ok(r.verdict == VERDICT_HOLD && r.score == 101,
 	    "defaults: score 101 holds, never rejects");
+	finding_list_free(&l);
+	config_unref(&c);
+}
+
+/* test_weak_cap - weak findings alone tag, however many; a certain one
+ * still holds on top of them */
+static void test_weak_cap(void)
+{
+	struct config *c = config_defaults();
+	struct finding_list l = FINDING_LIST_INIT;
+	struct policy_result r;
+
+	if (!ok(c != NULL && c->weak_score_cap == 9, "WeakScoreCap 9 by default"))
+		return;
+	add_ids(&l, "t-three,t-three,t-three,t-two,t-two,t-nine");
+	policy_decide(c, &l, &r);
+	ok(r.verdict == VERDICT_TAG && r.score == 9,
+	    "defaults: weak findings worth 22.5 count 9 and only tag (got %g)", r.score);
+	add_ids(&l, "t-cert");
+	policy_decide(c, &l, &r);
+	ok(r.verdict == VERDICT_HOLD && r.score == 19, "a certain finding on top holds: 10 + 9");
+	c->weak_score_cap = 100;
+	policy_decide(c, &l, &r);
+	ok(r.score == 32.5, "WeakScoreCap 100 lets them add up (32.5, got %g)", r.score);
 	finding_list_free(&l);
 	config_unref(&c);
 }
@@ -378,6 +403,7 @@ int main(void)
 	test_decide();
 	test_effective_scores();
 	test_defaults();
+	test_weak_cap();
 	test_reason();
 	test_reason_appends();
 	return tap_done();
