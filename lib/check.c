@@ -33,6 +33,8 @@ struct msg *check_msg_new(const struct config *cfg)
 	    config_check_enabled(cfg, "mime") || config_check_enabled(cfg, "attach") ||
 	    config_check_enabled(cfg, "html") || config_check_enabled(cfg, "url")))
 		m->body_keep = cfg->max_body_bytes;
+	if (m != NULL)
+		m->body_spool.memory_max = cfg->spool_memory;
 	return m;
 }
 

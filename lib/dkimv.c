@@ -219,7 +219,8 @@ static DKIM_STAT feed_message(DKIM *d, const struct msg *m)
 {
 	struct buf b = BUF_INIT;
 	DKIM_STAT st = DKIM_STAT_OK;
-	size_t i;
+	const char *body;
+	size_t i, body_len;
 
 	for (i = 0; i < m->nhdrs && st != DKIM_STAT_NORESOURCE; i++)
 		if (!m->hdrs[i].malformed && m->hdrs[i].name[0] != '\0')
@@ -230,8 +231,9 @@ static DKIM_STAT feed_message(DKIM *d, const struct msg *m)
 	st = dkim_eoh(d);
 	if (st == DKIM_STAT_NOSIG || st == DKIM_STAT_NORESOURCE)
 		return st;
-	if (m->body_data.len > 0)
-		st = dkim_body(d, (u_char *)m->body_data.data, m->body_data.len);
+	msg_body_view(m, &body, &body_len);
+	if (body_len > 0)
+		st = dkim_body(d, (u_char *)body, body_len);
 	if (st == DKIM_STAT_NORESOURCE)
 		return st;
 	return dkim_eom(d, NULL);

@@ -17,7 +17,7 @@
  * §2b).
  *
  * dkimv_verify feeds the kept headers ("Name: value", folds as CRLF) in
- * order, then the kept body (m->body_data), and reports every signature:
+ * order, then the kept body (msg_body_view), and reports every signature:
  * a pass needs libopendkim's PASSED flag (the header hash) AND a matching
  * body hash, because PASSED alone survives a changed body.  When the body
  * was not kept in full (m->body_truncated), the body hash cannot be

@@ -85,12 +85,17 @@ static void parser_warning(gint64 offset, GMimeParserWarning code,
 		pv->no_boundary = true;
 }
 
-/* rebuild - headers as kept, a blank line, then the kept body */
+/* rebuild - headers as kept, a blank line, then the kept body.  This
+ * copies a spooled body back into memory for the parse; a zero-copy parse
+ * over the spool file is left for the performance work. */
 static GByteArray *rebuild(const struct msg *m)
 {
-	size_t i, total = 2 + m->body_data.len;
+	const char *body;
+	size_t i, total, body_len;
 	GByteArray *ba;
 
+	msg_body_view(m, &body, &body_len);
+	total = 2 + body_len;
 	for (i = 0; i < m->nhdrs; i++)
 		total += strlen(m->hdrs[i].name) + strlen(m->hdrs[i].value) + 4;
 	if (total > G_MAXUINT / 2)
@@ -107,9 +112,8 @@ static GByteArray *rebuild(const struct msg *m)
 		g_byte_array_append(ba, (const guint8 *)"\r\n", 2);
 	}
 	g_byte_array_append(ba, (const guint8 *)"\r\n", 2);
-	if (m->body_data.len > 0)
-		g_byte_array_append(ba, (const guint8 *)m->body_data.data,
-		    (guint)m->body_data.len);
+	if (body_len > 0)
+		g_byte_array_append(ba, (const guint8 *)body, (guint)body_len);
 	return ba;
 }
 

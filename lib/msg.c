@@ -26,6 +26,7 @@ struct msg *msg_new(uint64_t max_header_bytes)
 	if (m == NULL)
 		return NULL;
 	m->max_header_bytes = max_header_bytes ? max_header_bytes : MSG_DEFAULT_MAX_HEADER_BYTES;
+	spool_init(&m->body_spool, 0);
 	return m;
 }
 
@@ -50,7 +51,7 @@ static void msg_clear_message(struct msg *m)
 	m->header_bytes = m->headers_dropped = 0;
 	m->lf_input = false;
 	memset(&m->body, 0, sizeof(m->body));
-	buf_free(&m->body_data);
+	spool_clear(&m->body_spool);
 	m->body_truncated = false;
 	m->cur_line_len = 0;
 	m->prev_cr = m->line_flagged_bare = m->line_flagged_8bit = false;
@@ -229,13 +230,15 @@ static void body_bare(struct msg *m, bool cr)
  * the kept body is always the first min(size, body_keep) bytes */
 static void body_keep_span(struct msg *m, const void *p, size_t n)
 {
-	uint64_t room = m->body_keep > m->body_data.len ? m->body_keep - m->body_data.len : 0;
+	uint64_t kept = m->body_spool.len;
+	uint64_t room = m->body_keep > kept ? m->body_keep - kept : 0;
+	const char *err;
 
 	if (n == 0 || m->body_truncated)
 		return;
 	if (n > room)
 		m->body_truncated = true;
-	if (buf_append(&m->body_data, p, n > room ? (size_t)room : n) < 0)
+	if (spool_append(&m->body_spool, p, n > room ? (size_t)room : n, &err) < 0)
 		m->body_truncated = true;
 }
 
@@ -302,6 +305,8 @@ void msg_body(struct msg *m, const void *data, size_t len)
 
 void msg_body_end(struct msg *m)
 {
+	const char *err;
+
 	if (m->prev_cr) {
 		m->prev_cr = false;
 		body_bare(m, true);
@@ -309,6 +314,13 @@ void msg_body_end(struct msg *m)
 	}
 	if (m->cur_line_len > 0 || m->line_flagged_bare || m->line_flagged_8bit)
 		body_end_line(m);
+	if (spool_finish(&m->body_spool, &err) < 0)
+		m->body_truncated = true;	/* the view is then empty */
+}
+
+void msg_body_view(const struct msg *m, const char **p_r, size_t *len_r)
+{
+	spool_view(&m->body_spool, p_r, len_r);
 }
 
 /* line_end - offset just past the line starting at off (its LF), or len */

@@ -6,7 +6,7 @@
  * `preflight check` (msg_parse over a whole file), so every check is
  * testable without an MTA.  Most checks need only what struct
  * msg_body_stats records on the way; DKIM needs the body bytes themselves,
- * so up to body_keep bytes of them are kept in body_data (0, the default,
+ * so up to body_keep bytes of them are kept in body_spool (0, the default,
  * keeps none).  Memory stays bounded whatever the message size.
  *
  * A struct msg owns every string it holds.  Functions return 0, or -1 with
@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "spool.h"
 
 /* The longest line RFC 5321 allows, CRLF excluded. */
 #define MSG_LINE_MAX 998
@@ -75,11 +76,14 @@ struct msg {
 	bool lf_input;		/* msg_parse: input used bare LF line ends throughout */
 
 	struct msg_body_stats body;
-	/* Body bytes kept for DKIM, with CRLF line ends (an all-LF file is
-	 * converted, as on the wire).  The caller sets body_keep (the limit,
-	 * 0 = keep nothing; msg_reset keeps it); body_truncated says some
-	 * bytes were not kept (over the limit, or out of memory). */
-	struct buf body_data;
+	/* Body bytes kept for DKIM and the content checks, with CRLF line
+	 * ends (an all-LF file is converted, as on the wire): in memory up to
+	 * body_spool.memory_max (SpoolMemory), then in a private temporary
+	 * file.  The caller sets body_keep (the limit, 0 = keep nothing;
+	 * msg_reset keeps both); body_truncated says some bytes were not kept
+	 * (over the limit, out of memory, a full disk).  Read them with
+	 * msg_body_view after msg_body_end. */
+	struct spool body_spool;
 	uint64_t body_keep;
 	bool body_truncated;
 	/* streaming state of the body scanner */
@@ -110,10 +114,14 @@ int msg_add_rcpt(struct msg *m, const char *rcpt, const char **error_r);
  * colon, value as sent (folds may be "\r\n", "\n" or missing).  A header
  * past max_header_bytes is counted in header_bytes but not kept. */
 int msg_add_header(struct msg *m, const char *name, const char *value, const char **error_r);
-/* msg_body - feed the next body chunk; updates m->body and body_data */
+/* msg_body - feed the next body chunk; updates m->body and body_spool */
 void msg_body(struct msg *m, const void *data, size_t len);
-/* msg_body_end - account for a last line without a line end */
+/* msg_body_end - account for a last line without a line end, and make the
+ * kept body readable (msg_body_view) */
 void msg_body_end(struct msg *m);
+/* msg_body_view - the kept body bytes as one buffer (valid until the msg
+ * changes); *p_r is NULL when none are kept */
+void msg_body_view(const struct msg *m, const char **p_r, size_t *len_r);
 
 /* msg_parse - fill headers and body statistics from a whole RFC 5322
  * message.  A file that uses bare LF throughout (the usual on-disk form) is

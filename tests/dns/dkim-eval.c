@@ -367,6 +367,8 @@ static void sign_options(DKIM_LIB *lib, const struct opts *o, char **hdrs)
 /* sign_feed - the message into the signing handle, as dkimv feeds it */
 static void sign_feed(DKIM *s, const struct msg *m)
 {
+	const char *body;
+	size_t body_len;
 	struct buf h = BUF_INIT;
 	const char *v;
 	size_t i;
@@ -383,9 +385,10 @@ static void sign_feed(DKIM *s, const struct msg *m)
 			die("dkim_header", h.data);
 	}
 	buf_free(&h);
+	msg_body_view(m, &body, &body_len);
 	if (dkim_eoh(s) != DKIM_STAT_OK ||
-	    (m->body_data.len && dkim_body(s, (u_char *)m->body_data.data,
-	    m->body_data.len) != DKIM_STAT_OK) || dkim_eom(s, NULL) != DKIM_STAT_OK)
+	    (body_len && dkim_body(s, (u_char *)body, body_len) != DKIM_STAT_OK) ||
+	    dkim_eom(s, NULL) != DKIM_STAT_OK)
 		die("signing failed", dkim_geterror(s));
 }
 

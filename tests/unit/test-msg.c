@@ -174,6 +174,19 @@ struct keep_case {
 	bool truncated;
 };
 
+/* kept - the kept body as a C string (copied into b) */
+static const char *kept(const struct msg *m, struct buf *b)
+{
+	const char *p;
+	size_t n;
+
+	buf_truncate(b, 0);
+	msg_body_view(m, &p, &n);
+	if (n > 0)
+		buf_append(b, p, n);
+	return buf_cstr(b);
+}
+
 static const struct keep_case keep_cases[] = {
 	{ "crlf body kept as is", "a\r\nb\r\n", false, 64, "a\r\nb\r\n", false },
 	{ "nothing kept by default", "a\r\n", false, 0, "", true },
@@ -188,6 +201,7 @@ static const struct keep_case keep_cases[] = {
 
 static void test_body_keep(void)
 {
+	struct buf b = BUF_INIT;
 	size_t i, chunk;
 	const char *err = NULL;
 
@@ -208,18 +222,20 @@ static void test_body_keep(void)
 			else
 				for (off = 0; off < len; off += chunk)
 					msg_body(m, c->input + off, len - off < chunk ? len - off : chunk);
-			is_str(buf_cstr(&m->body_data), c->kept, "%s (chunk %zu): kept bytes",
-			    c->name, chunk);
+			msg_body_end(m);
+			is_str(kept(m, &b), c->kept, "%s (chunk %zu): kept bytes", c->name, chunk);
 			is_int(m->body_truncated, c->truncated, "%s (chunk %zu): truncated flag",
 			    c->name, chunk);
 			msg_free(&m);
 		}
 	}
+	buf_free(&b);
 }
 
 /* msg_reset forgets the kept body but not the limit. */
 static void test_body_keep_reset(void)
 {
+	struct buf b = BUF_INIT;
 	struct msg *m = msg_new(0);
 
 	m->body_keep = 3;
@@ -227,11 +243,42 @@ static void test_body_keep_reset(void)
 	ok(m->body_truncated, "over the limit before reset");
 	msg_reset(m);
 	is_int(m->body_keep, 3, "limit survives msg_reset");
-	is_int(m->body_data.len, 0, "kept bytes dropped by msg_reset");
+	is_int(m->body_spool.len, 0, "kept bytes dropped by msg_reset");
 	ok(!m->body_truncated, "truncated flag cleared by msg_reset");
 	msg_body(m, "ab", 2);
-	is_str(buf_cstr(&m->body_data), "ab", "next message kept afresh");
+	msg_body_end(m);
+	is_str(kept(m, &b), "ab", "next message kept afresh");
 	msg_free(&m);
+	buf_free(&b);
+}
+
+/* A body over SpoolMemory moves to a private file and reads back whole. */
+static void test_spool(void)
+{
+	struct buf in = BUF_INIT, b = BUF_INIT;
+	struct msg *m = msg_new(0);
+	size_t i;
+
+	for (i = 0; i < 2000; i++)
+		buf_printf(&in, "line %zu of the body\r\n", i);
+	m->body_keep = 1 << 20;
+	m->body_spool.memory_max = 1000;
+	for (i = 0; i < in.len; i += 333)
+		msg_body(m, in.data + i, in.len - i < 333 ? in.len - i : 333);
+	ok(spool_on_disk(&m->body_spool), "past SpoolMemory the body is in a file");
+	ok(m->body_spool.mem.data == NULL, "and no longer in memory");
+	msg_body_end(m);
+	ok(strcmp(kept(m, &b), in.data) == 0 && !m->body_truncated,
+	    "the mapped file reads back the whole body (%zu bytes)", in.len);
+	msg_reset(m);
+	ok(!spool_on_disk(&m->body_spool) && m->body_spool.memory_max == 1000,
+	    "msg_reset closes the file and keeps SpoolMemory");
+	msg_body(m, "small\r\n", 7);
+	msg_body_end(m);
+	is_str(kept(m, &b), "small\r\n", "a small next body stays in memory");
+	msg_free(&m);
+	buf_free(&in);
+	buf_free(&b);
 }
 
 int main(void)
@@ -242,5 +289,6 @@ int main(void)
 	test_envelope_and_limits();
 	test_body_keep();
 	test_body_keep_reset();
+	test_spool();
 	return tap_done();
 }
