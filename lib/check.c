@@ -19,6 +19,8 @@ static const struct check_ops *const registry[] = {
 	&check_attach_ops,
 	&check_html_ops,
 	&check_url_ops,
+	&check_text_ops,
+	&check_rules_ops,
 	&check_spf_ops,
 	&check_dkim_ops,
 	&check_dmarc_ops,	/* sets auth.bulk and auth.dmarc for the roll-up */
@@ -31,7 +33,8 @@ struct msg *check_msg_new(const struct config *cfg)
 
 	if (m != NULL && (config_check_enabled(cfg, "dkim") ||
 	    config_check_enabled(cfg, "mime") || config_check_enabled(cfg, "attach") ||
-	    config_check_enabled(cfg, "html") || config_check_enabled(cfg, "url")))
+	    config_check_enabled(cfg, "html") || config_check_enabled(cfg, "url") ||
+	    config_check_enabled(cfg, "text") || config_check_enabled(cfg, "rules")))
 		m->body_keep = cfg->max_body_bytes;
 	if (m != NULL)
 		m->body_spool.memory_max = cfg->spool_memory;

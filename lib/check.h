@@ -57,6 +57,8 @@ extern const struct check_ops check_mime_ops;
 extern const struct check_ops check_attach_ops;
 extern const struct check_ops check_html_ops;
 extern const struct check_ops check_url_ops;
+extern const struct check_ops check_text_ops;
+extern const struct check_ops check_rules_ops;
 extern const struct check_ops check_spf_ops;
 extern const struct check_ops check_dkim_ops;
 extern const struct check_ops check_dmarc_ops;
@@ -69,7 +71,7 @@ struct mime_tree *check_mime_tree(struct check_ctx *ctx, const char **error_r);
 
 /* check_msg_new - an empty message sized for cfg: header bytes capped at
  * MaxHeaderBytes, and body bytes kept (up to MaxBodyBytes) only when a
- * check that reads them runs (dkim, mime, attach, html, url).  NULL on
+ * check that reads them runs (dkim, mime, attach, html, url, text).  NULL on
  * ENOMEM. */
 struct msg *check_msg_new(const struct config *cfg);
 

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "config.h"
 #include "config_impl.h"
+#include "rules.h"
 
 #ifndef PF_LOCALSTATEDIR
 #define PF_LOCALSTATEDIR "/var"
@@ -68,6 +69,7 @@
 	K("SigningKey",		T_SIGNKEY,	"repeatable: <domain> <selector> <keyfile>", "",	signing_keys,		CHECK_NONE) \
 	K("KeyCheckInterval",	T_DURATION,	"duration",			"1h",			key_check_interval,	CHECK_NONE) \
 	K("BulkSender",		T_BOOL,		"bool",				"no",			bulk_sender,		CHECK_NONE) \
+	K("RulesFile",		T_PATH,		"path",				"none",			rules_file,		CHECK_NONE) \
 	K("Include",		T_INCLUDE,	"repeatable: <file>",		"",			path,			CHECK_NONE)
 
 #define KEY_INFO(name, type, doc, def, field, check) { name, doc, def },
@@ -207,6 +209,7 @@ static void config_free(struct config *cfg)
 		free(cfg->size_limits[i].provider);
 	}
 	free(cfg->size_limits);
+	rules_free(&cfg->rules);
 	free(cfg->path);
 	free(cfg);
 }

@@ -24,6 +24,8 @@
 
 #include "cidr.h"
 
+struct rules_set;
+
 enum verdict {
 	VERDICT_ACCEPT, VERDICT_TAG, VERDICT_HOLD, VERDICT_REJECT, VERDICT_TEMPFAIL,
 	VERDICT_COUNT
@@ -121,6 +123,8 @@ struct config {
 	size_t nsigning_keys;
 	unsigned key_check_interval;	/* seconds */
 	bool bulk_sender;	/* treat every message as bulk mail */
+	char *rules_file;	/* RulesFile; NULL = none */
+	struct rules_set *rules;	/* loaded from rules_file by config_load */
 };
 
 /* config_load - read path into a new snapshot with refcount 1.  On error

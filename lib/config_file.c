@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "config.h"
 #include "config_impl.h"
+#include "rules.h"
 
 #define LINE_BYTES_MAX 4096
 #define INCLUDE_DEPTH_MAX 10
@@ -229,6 +230,35 @@ static int load_file(struct load *ld, const char *path, const char *from, unsign
 	return r;
 }
 
+/* load_rules - compile RulesFile into the snapshot; its errors are the
+ * rules file's own "file:line: reason", and a FindingScore/FindingAction
+ * for a rule- id the file does not define is refused */
+static int load_rules(struct config *cfg, char **error_r)
+{
+	const struct finding_def *d;
+	struct buf msg = BUF_INIT;
+	size_t i;
+
+	if (cfg->rules_file == NULL)
+		return 0;
+	if (rules_load(cfg->rules_file, &cfg->rules, error_r) < 0)
+		return -1;
+	for (i = 0; i < cfg->noverrides; i++) {
+		if (strncmp(cfg->overrides[i].id, "rule-", 5) != 0)
+			continue;
+		for (d = rules_defs(cfg->rules); d->id != NULL; d++)
+			if (strcmp(d->id, cfg->overrides[i].id) == 0)
+				break;
+		if (d->id == NULL) {
+			buf_printf(&msg, "%s: FindingScore/FindingAction %s: no such rule in %s",
+			    cfg->path, cfg->overrides[i].id, cfg->rules_file);
+			*error_r = buf_steal(&msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* config_load - read path into a new snapshot */
 int config_load(const char *path, struct config **cfg_r, char **error_r)
 {
@@ -248,7 +278,8 @@ int config_load(const char *path, struct config **cfg_r, char **error_r)
 		for (i = 0; i < config_nkeys; i++)
 			given[i] = ld.seen[i].file != NULL;
 		if (config_finish(ld.cfg, given, &ld.error) == 0 &&
-		    (ld.cfg->path = strdup(path)) != NULL)
+		    (ld.cfg->path = strdup(path)) != NULL &&
+		    load_rules(ld.cfg, &ld.error) == 0)
 			r = 0;
 	}
 	for (i = 0; i < ld.nfiles; i++)

@@ -358,7 +358,8 @@ static struct config_override *override(struct config_setctx *s, char *id)
 	size_t i;
 
 	lowercase(id);
-	if (check_find_def(id) == NULL) {
+	/* rule- ids name the admin's own rules (RulesFile), not the catalogue */
+	if (strncmp(id, "rule-", 5) != 0 && check_find_def(id) == NULL) {
 		refuse(s, "unknown finding id (see preflight findings)", id);
 		return NULL;
 	}

@@ -14,7 +14,7 @@ set -euo pipefail
 # SPF/DKIM/DMARC tests; python3-yaml reads the RFC 7208 suite)
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libmilter-dev libsqlite3-dev libpsl-dev libopendkim-dev libssl-dev
-libunbound-dev libspf2-dev publicsuffix libgmime-3.0-dev libarchive-dev libgumbo-dev
+libunbound-dev libspf2-dev publicsuffix libgmime-3.0-dev libarchive-dev libgumbo-dev libpcre2-dev
 sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools
 python3 python3-yaml perl"
 

@@ -34,6 +34,7 @@ static const struct cli_command commands[] = {
 	{ "held", cli_held, "held list|show|release|delete  the held-message log" },
 	{ "findings", cli_findings, "findings [--json]         the catalogue of findings" },
 	{ "keys", cli_keys, "keys                      the configuration keys" },
+	{ "rules", cli_rules, "rules check FILE          validate a rules file (RulesFile)" },
 	{ NULL, NULL, NULL },
 };
 
