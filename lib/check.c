@@ -5,11 +5,13 @@
  * one file check_<name>.c.  Order matters only for the order of findings
  * in reports, so format (what the receiver parses first) comes first.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "check.h"
 #include "dns.h"
+#include "html.h"
 #include "mime.h"
 
 static const struct check_ops *const registry[] = {
@@ -59,6 +61,96 @@ const struct finding_def *check_find_def(const char *id)
 	return NULL;
 }
 
+/* Text of one part, read once per scan; the HTML scan of it likewise. */
+struct check_part {
+	bool text_done;
+	struct buf text;
+	bool html_done;
+	struct html_info html;
+};
+
+/* The most any check reads of one part: check_text's 1 MiB, or the HTML
+ * limit plus one byte to tell a longer part. */
+#define CHECK_PART_TEXT_MIN ((uint64_t)1 << 20)
+
+/* check_parts_free - release the per-part cache of a scan */
+static void check_parts_free(struct check_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; ctx->parts != NULL && i < ctx->mime->nparts; i++) {
+		buf_free(&ctx->parts[i].text);
+		if (ctx->parts[i].html_done)
+			html_info_free(&ctx->parts[i].html);
+	}
+	free(ctx->parts);
+	ctx->parts = NULL;
+}
+
+/* check_part - the cache slot of part i (the tree is parsed by then) */
+static struct check_part *check_part(struct check_ctx *ctx, size_t i, const char **error_r)
+{
+	if (ctx->parts == NULL &&
+	    (ctx->parts = calloc(ctx->mime->nparts ? ctx->mime->nparts : 1,
+	    sizeof(*ctx->parts))) == NULL) {
+		*error_r = "out of memory";
+		return NULL;
+	}
+	return &ctx->parts[i];
+}
+
+/* html_max - MaxHtmlBytes (never 0 from a config file; 4 MiB for a
+ * hand-built config) */
+static uint64_t html_max(const struct config *cfg)
+{
+	return cfg->max_html_bytes ? cfg->max_html_bytes : (uint64_t)4 << 20;
+}
+
+int check_part_text(struct check_ctx *ctx, size_t i, uint64_t max,
+    const char **text_r, size_t *len_r, bool *more_r, const char **error_r)
+{
+	uint64_t cap = html_max(ctx->cfg) + 1;
+	struct check_part *p;
+
+	if (check_mime_tree(ctx, error_r) == NULL || (p = check_part(ctx, i, error_r)) == NULL)
+		return -1;
+	if (!p->text_done) {
+		if (cap < CHECK_PART_TEXT_MIN)
+			cap = CHECK_PART_TEXT_MIN;
+		if (mime_text(ctx->mime, i, cap, &p->text, NULL, error_r) < 0)
+			return -1;
+		p->text_done = true;
+	}
+	*text_r = buf_cstr(&p->text);
+	*len_r = p->text.len < max ? p->text.len : (size_t)max;
+	/* callers ask for less than cap, so a longer cached text means more */
+	if (more_r != NULL)
+		*more_r = p->text.len > max;
+	return 0;
+}
+
+int check_part_html(struct check_ctx *ctx, size_t i, const struct html_info **h_r,
+    const char **error_r)
+{
+	uint64_t max = html_max(ctx->cfg);
+	struct check_part *p;
+	const char *text;
+	size_t len;
+
+	if (check_part_text(ctx, i, max, &text, &len, NULL, error_r) < 0)
+		return -1;
+	p = &ctx->parts[i];
+	if (!p->html_done) {
+		if (html_scan(text, len, (size_t)max, &p->html, error_r) < 0) {
+			html_info_free(&p->html);
+			return -1;
+		}
+		p->html_done = true;
+	}
+	*h_r = &p->html;
+	return 0;
+}
+
 int check_scan_env(const struct msg *m, const struct config *cfg,
     const struct check_env *env, time_t now, struct finding_list *out,
     const char **error_r)
@@ -76,6 +168,7 @@ int check_scan_env(const struct msg *m, const struct config *cfg,
 		if (config_check_enabled(cfg, registry[i]->name))
 			rc = registry[i]->run(&ctx, error_r);
 	auth_clear(&ctx.auth);
+	check_parts_free(&ctx);
 	mime_free(&ctx.mime);
 	return rc;
 }

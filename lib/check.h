@@ -22,6 +22,8 @@ struct dns;
 struct dkimv_lib;
 struct keycheck;
 struct mime_tree;
+struct html_info;
+struct check_part;
 
 /* What lives longer than one message and the checks share: the resolver,
  * the DKIM library and the cache of SigningKey checks.  Owned by the caller (the milter or
@@ -42,6 +44,7 @@ struct check_ctx {
 	struct auth auth;	/* SPF/DKIM/DMARC results of this message */
 	struct mime_tree *mime;	/* parsed on first use: check_mime_tree() */
 	const char *mime_error;	/* why it could not be parsed, if so */
+	struct check_part *parts;	/* per-part text and HTML, see check_part_text */
 };
 
 struct check_ops {
@@ -68,6 +71,18 @@ extern const struct check_ops check_auth_ops;
  * the scan with the config's limits; NULL only when out of memory
  * (*error_r set).  Owned by the scan. */
 struct mime_tree *check_mime_tree(struct check_ctx *ctx, const char **error_r);
+
+/* check_part_text - the UTF-8 text of part i of the MIME tree, decoded
+ * once per scan and shared by every check that reads it: *text_r holds at
+ * most max bytes (*len_r), *more_r (may be NULL) says the part has more.
+ * The text stays valid until the scan ends.  -1 (*error_r) only when out
+ * of memory. */
+int check_part_text(struct check_ctx *ctx, size_t i, uint64_t max,
+    const char **text_r, size_t *len_r, bool *more_r, const char **error_r);
+/* check_part_html - the html_scan of text/html part i, cut at
+ * MaxHtmlBytes, parsed once per scan for check_html and check_url alike */
+int check_part_html(struct check_ctx *ctx, size_t i, const struct html_info **h_r,
+    const char **error_r);
 
 /* check_msg_new - an empty message sized for cfg: header bytes capped at
  * MaxHeaderBytes, and body bytes kept (up to MaxBodyBytes) only when a

@@ -212,20 +212,17 @@ static int html_part(struct check_ctx *ctx, struct mime_tree *t, size_t i, uint6
     const char **error_r)
 {
 	const struct mime_part *p = &t->parts[i];
-	struct buf b = BUF_INIT;
-	struct html_info h;
-	int rc;
+	const struct html_info *h;
+	const char *text;
+	size_t len;
+	bool more;
 
 	if (p->multipart || p->message || p->attachment || strcmp(p->type, "text/html") != 0)
 		return 0;
-	if (mime_text(t, i, max + 1, &b, NULL, error_r) < 0)
+	if (check_part_text(ctx, i, max, &text, &len, &more, error_r) < 0 ||
+	    check_part_html(ctx, i, &h, error_r) < 0)
 		return -1;
-	rc = html_scan(buf_cstr(&b), b.len, (size_t)max, &h, error_r);
-	if (rc == 0)
-		rc = report_part(ctx, t, i, &h, b.len > max, error_r);
-	html_info_free(&h);
-	buf_free(&b);
-	return rc;
+	return report_part(ctx, t, i, h, more, error_r);
 }
 
 static int html_run(struct check_ctx *ctx, const char **error_r)

@@ -220,10 +220,11 @@ static bool has_unsub(const char *s, size_t n)
 }
 
 /* read_parts - every inline text part into st */
-static int read_parts(struct mime_tree *t, struct text_state *st, const char **error_r)
+static int read_parts(struct check_ctx *ctx, struct mime_tree *t, struct text_state *st,
+    const char **error_r)
 {
-	struct buf b = BUF_INIT;
-	size_t i;
+	const char *text;
+	size_t i, len;
 	int rc = 0;
 
 	for (i = 0; i < t->nparts && rc == 0; i++) {
@@ -233,22 +234,20 @@ static int read_parts(struct mime_tree *t, struct text_state *st, const char **e
 		if (p->multipart || p->message || p->attachment ||
 		    (!html && strcmp(p->type, "text/plain") != 0))
 			continue;
-		buf_truncate(&b, 0);
-		if (mime_text(t, i, TEXT_MAX, &b, NULL, error_r) < 0) {
+		if (check_part_text(ctx, i, TEXT_MAX, &text, &len, NULL, error_r) < 0) {
 			rc = -1;
 			break;
 		}
 		st->any_body = true;
-		if (!st->unsub && has_unsub(buf_cstr(&b), b.len))
+		if (!st->unsub && has_unsub(text, len))
 			st->unsub = true;
 		if (fold_append(&st->text, " ", 1) < 0)
 			rc = -1;
 		else if (html)
-			rc = strip_tags(buf_cstr(&b), b.len, &st->text);
+			rc = strip_tags(text, len, &st->text);
 		else
-			rc = fold_append(&st->text, buf_cstr(&b), b.len);
+			rc = fold_append(&st->text, text, len);
 	}
-	buf_free(&b);
 	return rc;
 }
 
@@ -507,7 +506,7 @@ static int text_run(struct check_ctx *ctx, const char **error_r)
 	if (rc == 0 && subject != NULL && fold_append(&st.text, subject, strlen(subject)) < 0)
 		rc = -1;
 	if (rc == 0)
-		rc = read_parts(t, &st, error_r);
+		rc = read_parts(ctx, t, &st, error_r);
 	if (rc == 0)
 		rc = check_content(ctx, &st, subject);
 	if (rc == 0)

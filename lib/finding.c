@@ -145,8 +145,7 @@ void finding_list_free(struct finding_list *l)
 	l->n = l->cap = 0;
 }
 
-/* json_number - scores print as integers when whole, else with 2 decimals */
-static int json_number(struct buf *out, double d)
+int finding_json_number(struct buf *out, double d)
 {
 	if (d == (double)(long long)d)
 		return buf_printf(out, "%lld", (long long)d);
@@ -163,7 +162,7 @@ int finding_json(const struct finding *f, struct buf *out)
 	rc |= buf_puts(out, ",\"category\":");
 	rc |= buf_json_str(out, finding_category_name(f->def->category));
 	rc |= buf_puts(out, ",\"score\":");
-	rc |= json_number(out, f->score);
+	rc |= finding_json_number(out, f->score);
 	rc |= buf_puts(out, ",\"summary\":");
 	rc |= buf_json_str(out, f->summary);
 	rc |= buf_puts(out, ",\"remedy\":");

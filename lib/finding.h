@@ -81,6 +81,9 @@ const char *finding_category_name(enum finding_category c);
  * `preflight check --json`: id, category, score, summary, remedy,
  * predicted[{provider, reply}]) */
 int finding_json(const struct finding *f, struct buf *out);
+/* finding_json_number - a score as JSON: an integer when whole, else with
+ * 2 decimals (every score Preflight prints, so that they read alike) */
+int finding_json_number(struct buf *out, double d);
 /* finding_list_json - append the findings as a JSON array */
 int finding_list_json(const struct finding_list *l, struct buf *out);
 /* finding_list_ids - append the ids, separated by sep (for logs and tags) */

@@ -1,6 +1,7 @@
 # tests/lib.sh - shared helpers for the shell tests (source it from bash).
 #
 # TAP:      tap_ok DESC, tap_fail DESC [DIAG...], tap_check DESC CMD...,
+#           tap_ids LABEL IDS-FILE JSON-FILE ID...,
 #           tap_is GOT WANT DESC, tap_like TEXT REGEX DESC, tap_diag TEXT,
 #           tap_skip_all REASON, tap_done (prints the plan, returns 0 when all passed).
 # Waiting:  wait_until SECS CMD..., wait_for_file PATH [SECS],
@@ -73,6 +74,28 @@ tap_like() {
 	else
 		tap_fail "$3" "no match for /$2/ in:" "$(printf '%s\n' "$1" | head -40)"
 	fi
+}
+
+# tap_ids LABEL IDS-FILE JSON-FILE ID... - one assertion per ID: it is a
+# line of IDS-FILE (the finding ids of a `preflight check --json` run), or
+# for "!ID" it is not; JSON-FILE (that run's output) is shown on failure
+tap_ids() {
+	local label=$1 ids=$2 json=$3 id
+	shift 3
+	for id in "$@"; do
+		case $id in
+		!*) if grep -qx "${id#!}" "$ids"; then
+			tap_fail "$label: no ${id#!}" "$(jq -c .findings "$json" | head -c 1500)"
+		    else
+			tap_ok "$label: no ${id#!}"
+		    fi ;;
+		*) if grep -qx "$id" "$ids"; then
+			tap_ok "$label: $id"
+		   else
+			tap_fail "$label: $id" "got: $(tr '\n' ' ' <"$ids")"
+		   fi ;;
+		esac
+	done
 }
 
 # tap_unlike - pass when TEXT does not match the extended regex

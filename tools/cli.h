@@ -39,8 +39,6 @@ int cli_load_config(const char *path, struct config **cfg_r);
 /* cli_print_safe - write s with control characters shown as '?', so that
  * text from messages cannot drive the terminal */
 void cli_print_safe(FILE *f, const char *s);
-/* cli_json_number - a score as JSON: an integer when whole, else 2 decimals */
-int cli_json_number(struct buf *out, double d);
 /* cli_json_balanced - s is one JSON array whose brackets balance and whose
  * strings end (nesting at most 32), so it can be copied into JSON output */
 bool cli_json_balanced(const char *s);

@@ -25,7 +25,7 @@ static int catalog_def_json(const struct check_ops *ops, const struct finding_de
 	rc |= buf_puts(out, ",\"category\":");
 	rc |= buf_json_str(out, finding_category_name(d->category));
 	rc |= buf_puts(out, ",\"score\":");
-	rc |= cli_json_number(out, d->score);
+	rc |= finding_json_number(out, d->score);
 	rc |= buf_printf(out, ",\"certain\":%s,\"title\":", d->certain ? "true" : "false");
 	rc |= buf_json_str(out, d->title != NULL ? d->title : "");
 	rc |= buf_puts(out, ",\"remedy\":");
@@ -49,7 +49,7 @@ static int catalog_def_text(const struct finding_def *d, struct buf *out)
 	int rc = 0;
 
 	rc |= buf_printf(out, "%s [%s, score ", d->id, finding_category_name(d->category));
-	rc |= cli_json_number(out, d->score);
+	rc |= finding_json_number(out, d->score);
 	rc |= buf_printf(out, "%s]\n  %s\n  fix: %s\n", d->certain ? ", certain" : "",
 	    d->title != NULL ? d->title : "", d->remedy != NULL ? d->remedy : "");
 	for (p = d->predicted; p != NULL && p->provider != NULL; p++)

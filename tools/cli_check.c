@@ -245,7 +245,7 @@ static int check_print_json(const struct finding_list *fl, enum verdict v, doubl
 	rc |= buf_puts(&out, "{\"verdict\":");
 	rc |= buf_json_str(&out, verdict_name(v));
 	rc |= buf_puts(&out, ",\"score\":");
-	rc |= cli_json_number(&out, score);
+	rc |= finding_json_number(&out, score);
 	rc |= buf_puts(&out, ",\"findings\":");
 	rc |= finding_list_json(fl, &out);
 	rc |= buf_puts(&out, "}\n");
@@ -265,14 +265,14 @@ static int check_print_human(const struct finding_list *fl, const struct policy_
 	printf("verdict: %s", verdict_name(v));
 	if (r->observe)
 		printf(" (Mode observe: the milter accepts and only logs)");
-	if (cli_json_number(&num, r->score) < 0)
+	if (finding_json_number(&num, r->score) < 0)
 		return -1;
 	printf("\nscore: %s\nfindings: %zu\n", buf_cstr(&num), fl->n);
 	for (i = 0; i < fl->n; i++) {
 		const struct finding *f = fl->v[i];
 
 		buf_truncate(&num, 0);
-		if (cli_json_number(&num, f->score) < 0)
+		if (finding_json_number(&num, f->score) < 0)
 			break;
 		printf("\n%s [%s, score %s]\n  ", f->def->id, finding_category_name(f->def->category),
 		    buf_cstr(&num));

@@ -184,7 +184,7 @@ static int held_record_json(const struct store_record *r, struct buf *out)
 	rc |= held_json_field(out, "subject", r->subject);
 	rc |= held_json_field(out, "message_id", r->message_id);
 	rc |= buf_printf(out, ",\"size\":%" PRIu64 ",\"score\":", r->size);
-	rc |= cli_json_number(out, r->score);
+	rc |= finding_json_number(out, r->score);
 	rc |= held_json_field(out, "verdict", r->verdict);
 	rc |= buf_puts(out, ",\"findings\":");
 	if (cli_json_balanced(r->findings))
@@ -288,7 +288,7 @@ static void held_show_text(const struct store_record *r)
 	held_show_field("subject:", r->subject);
 	held_show_field("message-id:", r->message_id);
 	printf("%-12s %" PRIu64 "\n", "size:", r->size);
-	cli_json_number(&b, r->score);
+	finding_json_number(&b, r->score);
 	held_show_field("score:", buf_cstr(&b));
 	held_show_field("verdict:", r->verdict);
 	printf("%-12s ", "status:");

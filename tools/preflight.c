@@ -89,13 +89,6 @@ void cli_print_safe(FILE *f, const char *s)
 	}
 }
 
-int cli_json_number(struct buf *out, double d)
-{
-	if (d == (double)(long long)d)
-		return buf_printf(out, "%lld", (long long)d);
-	return buf_printf(out, "%.2f", d);
-}
-
 void cli_format_time(time_t t, char *buf, size_t size)
 {
 	struct tm tm;

@@ -42,22 +42,9 @@ run() {
 
 # expect FILE ID... - each ID is among the findings; "!ID" is not
 expect() {
-	local name=$(basename "$1") id
+	local name=$(basename "$1")
 	shift
-	for id in "$@"; do
-		case $id in
-		!*) if grep -qx "${id#!}" "$WORKDIR/ids"; then
-			tap_fail "$name: no ${id#!}" "$(jq -c .findings "$WORKDIR/out" | head -c 1500)"
-		    else
-			tap_ok "$name: no ${id#!}"
-		    fi ;;
-		*) if grep -qx "$id" "$WORKDIR/ids"; then
-			tap_ok "$name: $id"
-		   else
-			tap_fail "$name: $id" "got: $(tr '\n' ' ' <"$WORKDIR/ids")"
-		   fi ;;
-		esac
-	done
+	tap_ids "$name" "$WORKDIR/ids" "$WORKDIR/out" "$@"
 }
 
 # summary FILE ID REGEX - the summary of finding ID matches REGEX

@@ -32,23 +32,10 @@ run() {
 
 # expect NAME ID... - each ID is among the findings; "!ID" is not
 expect() {
-	local name=$1 id
+	local name=$1
 	shift
 	run "$name" || return
-	for id in "$@"; do
-		case $id in
-		!*) if grep -qx "${id#!}" "$WORKDIR/ids"; then
-			tap_fail "$name: no ${id#!}" "$(jq -c .findings "$WORKDIR/out" | head -c 1500)"
-		    else
-			tap_ok "$name: no ${id#!}"
-		    fi ;;
-		*) if grep -qx "$id" "$WORKDIR/ids"; then
-			tap_ok "$name: $id"
-		   else
-			tap_fail "$name: $id" "got: $(tr '\n' ' ' <"$WORKDIR/ids")"
-		   fi ;;
-		esac
-	done
+	tap_ids "$name" "$WORKDIR/ids" "$WORKDIR/out" "$@"
 }
 
 # summary NAME ID REGEX - the summary of finding ID (of the last run) matches REGEX
