@@ -1,8 +1,9 @@
 /*
  * check_html - what the HTML parts of a message show and hide.
  *
- * Each text/html part that is not an attachment is converted to UTF-8
- * (mime_text), cut at MaxHtmlBytes and scanned once by html_scan; each
+ * Each text/html part that is not an attachment is converted to UTF-8,
+ * cut at MaxHtmlBytes and scanned once per message (check_part_html, shared
+ * with check_url); each
  * finding is reported at most once per part, with the part index and the
  * first piece of evidence.  Hidden text is judged from inline styles
  * only (html.h).  Link mismatch follows Yahoo's PH01 content blocks:

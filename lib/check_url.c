@@ -3,8 +3,8 @@
  * many registrable domains, and whether any is the From domain's.
  *
  * URLs come from the inline text/plain parts (url_extract) and from the
- * href of links in the inline text/html parts (html_scan: the HTML is
- * parsed again here, bounded as in check_html).  Each text is cut at
+ * href of links in the inline text/html parts (check_part_html: the same
+ * scan check_html made, parsed once per message).  Each text is cut at
  * MaxHtmlBytes.  Findings are per message, with the first example and its
  * part index as evidence.
  */
