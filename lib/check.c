@@ -151,6 +151,47 @@ int check_part_html(struct check_ctx *ctx, size_t i, const struct html_info **h_
 	return 0;
 }
 
+/* is_content - the checks that read the body; MaxScanTime bounds them.
+ * The header and authentication checks are cheap or have their own DNS
+ * budget, and a verdict without them would miss certain rejections. */
+static bool is_content(const struct check_ops *ops)
+{
+	static const char *const content[] = {
+		"mime", "attach", "html", "url", "text", "rules", NULL
+	};
+	size_t i;
+
+	for (i = 0; content[i] != NULL; i++)
+		if (strcmp(ops->name, content[i]) == 0)
+			return true;
+	return false;
+}
+
+bool check_expired(struct check_ctx *ctx, const char *where)
+{
+	if (ctx->expired_in != NULL)
+		return true;
+	if (dns_now_ms() < ctx->scan_deadline_ms)
+		return false;
+	ctx->expired_in = where;
+	return true;
+}
+
+/* report_expired - the content the scan did not inspect is a finding: a
+ * receiver may still refuse what Preflight could not see */
+static int report_expired(struct check_ctx *ctx, const char **error_r)
+{
+	const struct finding_def *def = check_find_def("mime-limit");
+
+	if (def != NULL && finding_add(ctx->findings, def, "MaxScanTime (%us) ran out in the %s "
+	    "check: the rest of the content was not inspected", ctx->cfg->max_scan_time,
+	    ctx->expired_in) == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
 int check_scan_env(const struct msg *m, const struct config *cfg,
     const struct check_env *env, time_t now, struct finding_list *out,
     const char **error_r)
@@ -164,9 +205,16 @@ int check_scan_env(const struct msg *m, const struct config *cfg,
 	int rc = 0;
 
 	ctx.auth.deadline_ms = dns_now_ms() + (uint64_t)cfg->dns_timeout * 1000;
-	for (i = 0; i < sizeof(registry) / sizeof(registry[0]) && rc == 0; i++)
-		if (config_check_enabled(cfg, registry[i]->name))
-			rc = registry[i]->run(&ctx, error_r);
+	ctx.scan_deadline_ms = dns_now_ms() + (uint64_t)cfg->max_scan_time * 1000;
+	for (i = 0; i < sizeof(registry) / sizeof(registry[0]) && rc == 0; i++) {
+		if (!config_check_enabled(cfg, registry[i]->name))
+			continue;
+		if (is_content(registry[i]) && check_expired(&ctx, registry[i]->name))
+			continue;
+		rc = registry[i]->run(&ctx, error_r);
+	}
+	if (rc == 0 && ctx.expired_in != NULL)
+		rc = report_expired(&ctx, error_r);
 	auth_clear(&ctx.auth);
 	check_parts_free(&ctx);
 	mime_free(&ctx.mime);

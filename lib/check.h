@@ -11,6 +11,8 @@
 #ifndef PF_CHECK_H
 #define PF_CHECK_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "auth.h"
@@ -45,6 +47,8 @@ struct check_ctx {
 	struct mime_tree *mime;	/* parsed on first use: check_mime_tree() */
 	const char *mime_error;	/* why it could not be parsed, if so */
 	struct check_part *parts;	/* per-part text and HTML, see check_part_text */
+	uint64_t scan_deadline_ms;	/* MaxScanTime on dns_now_ms()'s clock */
+	const char *expired_in;		/* the check that first ran out of it */
 };
 
 struct check_ops {
@@ -66,6 +70,12 @@ extern const struct check_ops check_spf_ops;
 extern const struct check_ops check_dkim_ops;
 extern const struct check_ops check_dmarc_ops;
 extern const struct check_ops check_auth_ops;
+
+/* check_expired - true once the scan has used up MaxScanTime; the first
+ * call that says so records where (a check name) so that the scan reports
+ * the content it could not inspect as mime-limit.  Content checks call it
+ * between parts and stop early; the scan skips the content checks left. */
+bool check_expired(struct check_ctx *ctx, const char *where);
 
 /* check_mime_tree - the message's MIME tree, parsed on the first call of
  * the scan with the config's limits; NULL only when out of memory

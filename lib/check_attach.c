@@ -370,6 +370,7 @@ static int judge_archive(struct attach_state *as, const struct buf *data,
 		.max_entries = cfg->max_archive_entries,
 		.max_ratio = cfg->max_archive_ratio,
 		.max_bytes = cfg->max_archive_bytes,
+		.deadline_ms = as->ctx->scan_deadline_ms,
 	};
 
 	as->st.flags = 0;
@@ -463,6 +464,8 @@ static int attach_run(struct check_ctx *ctx, const char **error_r)
 		p = &t->parts[i];
 		if (p->multipart || p->message || (!p->attachment && p->filename == NULL))
 			continue;
+		if (check_expired(ctx, "attach"))
+			break;
 		rc = judge_part(&as, t, i, error_r);
 	}
 	if (rc == 0 && report(&as) < 0)

@@ -234,7 +234,7 @@ static int html_run(struct check_ctx *ctx, const char **error_r)
 
 	if (t == NULL)
 		return -1;
-	for (i = 0; i < t->nparts; i++)
+	for (i = 0; i < t->nparts && !check_expired(ctx, "html"); i++)
 		if (html_part(ctx, t, i, max, error_r) < 0)
 			return -1;
 	return 0;

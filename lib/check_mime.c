@@ -38,9 +38,9 @@ static const struct finding_def mime_defs[] = {
 		"that delimits its parts and a closing --boundary-- line.",
 		malformed_replies },
 	[DEF_LIMIT] = { "mime-limit", CAT_CONTENT, 2, false,
-		"message not fully inspected (MIME parts, depth or decoded bytes over a limit)",
-		"Raise MaxMimeParts, MaxMimeDepth, MaxDecodedBytes or MaxBodyBytes if such "
-		"messages are legitimate; deeply nested or huge messages are also suspect to receivers.",
+		"message not fully inspected (MIME parts, depth, decoded bytes or scan time over a limit)",
+		"Raise MaxMimeParts, MaxMimeDepth, MaxDecodedBytes, MaxBodyBytes or MaxScanTime if "
+		"such messages are legitimate; deeply nested or huge messages are also suspect to receivers.",
 		NULL },
 	[DEF_TEXT_BASE64] = { "mime-text-base64", CAT_CONTENT, 1, false,
 		"text part sent as base64",

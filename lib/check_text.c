@@ -227,7 +227,7 @@ static int read_parts(struct check_ctx *ctx, struct mime_tree *t, struct text_st
 	size_t i, len;
 	int rc = 0;
 
-	for (i = 0; i < t->nparts && rc == 0; i++) {
+	for (i = 0; i < t->nparts && rc == 0 && !check_expired(ctx, "text"); i++) {
 		const struct mime_part *p = &t->parts[i];
 		bool html = strcmp(p->type, "text/html") == 0;
 

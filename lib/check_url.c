@@ -227,7 +227,7 @@ static int url_run(struct check_ctx *ctx, const char **error_r)
 	memset(&st, 0, sizeof(st));
 	if (from_reg(ctx->msg, st.from_reg, sizeof(st.from_reg)) < 0)
 		rc = -1;
-	for (i = 0; i < t->nparts && rc == 0; i++) {
+	for (i = 0; i < t->nparts && rc == 0 && !check_expired(ctx, "url"); i++) {
 		rc = part_urls(ctx, t, i, max, &l, error_r);
 		if (rc == 0 && tally(&st, t->parts[i].index, &l) < 0)
 			rc = -1;

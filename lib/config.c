@@ -57,6 +57,7 @@
 	K("MaxArchiveEntries",	T_UINT,		"unsigned",			"10000",		max_archive_entries,	CHECK_NONE) \
 	K("MaxArchiveRatio",	T_UINT,		"unsigned",			"100",			max_archive_ratio,	CHECK_NONE) \
 	K("MaxArchiveBytes",	T_SIZE,		"size",				"256M",			max_archive_bytes,	CHECK_NONE) \
+	K("MaxScanTime",	T_DURATION,	"duration",			"10s",			max_scan_time,		CHECK_NONE) \
 	K("MaxHtmlBytes",	T_SIZE,		"size",				"4M",			max_html_bytes,		CHECK_NONE) \
 	K("DateMaxFuture",	T_DURATION,	"duration",			"2h",			date_max_future,	CHECK_NONE) \
 	K("DateMaxPast",	T_DURATION,	"duration",			"7d",			date_max_past,		CHECK_NONE) \

@@ -108,6 +108,7 @@ struct config {
 	unsigned max_archive_ratio;	/* unpacked : packed */
 	uint64_t max_archive_bytes;	/* unpacked bytes read per message */
 	uint64_t max_html_bytes;	/* HTML parsed per part */
+	unsigned max_scan_time;		/* seconds for the content checks (MaxScanTime) */
 	unsigned date_max_future;	/* seconds */
 	unsigned date_max_past;		/* seconds */
 

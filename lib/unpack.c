@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "dns.h"
 #include "unpack.h"
 
 #define CHUNK (64 * 1024)
@@ -302,6 +303,10 @@ static int walk_entries(struct walk *w, struct archive *a, const char *raw,
 		}
 		if (w->st->entries >= w->lim->max_entries) {
 			flag(w, UNPACK_F_ENTRIES, prefix);
+			return STOP_ALL;
+		}
+		if (w->lim->deadline_ms != 0 && dns_now_ms() > w->lim->deadline_ms) {
+			flag(w, UNPACK_F_TIME, prefix);
 			return STOP_ALL;
 		}
 		w->st->entries++;

@@ -38,6 +38,7 @@ struct unpack_limits {
 	unsigned max_entries;	/* MaxArchiveEntries, per message */
 	unsigned max_ratio;	/* MaxArchiveRatio, unpacked : packed; 0 = off */
 	uint64_t max_bytes;	/* MaxArchiveBytes, unpacked bytes per message */
+	uint64_t deadline_ms;	/* MaxScanTime, on dns_now_ms()'s clock; 0 = none */
 };
 
 /* Why listing stopped early: bits of unpack_stats.flags */
@@ -48,6 +49,7 @@ enum {
 	UNPACK_F_DEPTH = 1 << 3,	/* an archive deeper than MaxArchiveDepth */
 	UNPACK_F_DAMAGED = 1 << 4,	/* could not be opened or read to the end */
 	UNPACK_F_LOCKED = 1 << 5,	/* encrypted names: entries not listable */
+	UNPACK_F_TIME = 1 << 6,		/* the scan's MaxScanTime ran out */
 };
 
 struct unpack_stats {

@@ -97,5 +97,15 @@ case_ids "plain text" clean.txt notes.txt ""
 tap_is "$(jq -r .verdict <<<"$out")" accept "plain text: accepted"
 CHECKS=mime scan simple.zip invoice.zip
 tap_is "$(jq -r .verdict <<<"$out")/$(ids)" "accept/" "attach check off: no attach findings"
+# MaxScanTime: with no time left the content checks are skipped, and the
+# message says it was not inspected instead of passing as clean.
+scan simple.zip invoice.zip "MaxScanTime 0"
+tap_is "$(ids)" "" "MaxScanTime 0: the attach check does not run"
+tap_like "$(field mime-limit .summary)" "^MaxScanTime \(0s\) ran out in the mime check" \
+	"MaxScanTime 0: mime-limit names the limit and where it ran out"
+tap_is "$(jq -r .verdict <<<"$out")" tag "MaxScanTime 0: tagged, not passed as clean"
+scan simple.zip invoice.zip "MaxScanTime 30s"
+tap_is "$(jq -r '[.findings[].id] | index("mime-limit")' <<<"$out")" null \
+	"MaxScanTime 30s: a small message is inspected whole"
 tap_is "$bad_scans" "" "every scan exited below 4 with nothing on stderr"
 tap_done

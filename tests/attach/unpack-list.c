@@ -37,7 +37,7 @@ static int slurp(const char *path, struct buf *b)
 
 int main(int argc, char **argv)
 {
-	struct unpack_limits lim = { 3, 10000, 100, (uint64_t)256 << 20 };
+	struct unpack_limits lim = { 3, 10000, 100, (uint64_t)256 << 20, 0 };
 	struct unpack_stats st = { 0 };
 	struct buf data = BUF_INIT;
 	const char *error = NULL;
