@@ -201,11 +201,12 @@ int check_scan_env(const struct msg *m, const struct config *cfg,
 		.msg = m, .cfg = cfg, .env = env ? env : &no_env, .findings = out,
 		.now = now ? now : time(NULL),
 	};
-	size_t i;
-	int rc = 0;
+	size_t i, first = out->n;
+	int rc;
 
 	ctx.auth.deadline_ms = dns_now_ms() + (uint64_t)cfg->dns_timeout * 1000;
 	ctx.scan_deadline_ms = dns_now_ms() + (uint64_t)cfg->max_scan_time * 1000;
+	rc = check_dest_resolve(&ctx, error_r);
 	for (i = 0; i < sizeof(registry) / sizeof(registry[0]) && rc == 0; i++) {
 		if (!config_check_enabled(cfg, registry[i]->name))
 			continue;
@@ -215,6 +216,9 @@ int check_scan_env(const struct msg *m, const struct config *cfg,
 	}
 	if (rc == 0 && ctx.expired_in != NULL)
 		rc = report_expired(&ctx, error_r);
+	if (rc == 0)
+		rc = check_dest_predict(&ctx, first, error_r);
+	check_dest_free(&ctx);
 	auth_clear(&ctx.auth);
 	check_parts_free(&ctx);
 	mime_free(&ctx.mime);

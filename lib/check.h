@@ -26,6 +26,7 @@ struct keycheck;
 struct mime_tree;
 struct html_info;
 struct check_part;
+struct profile;
 
 /* What lives longer than one message and the checks share: the resolver,
  * the DKIM library and the cache of SigningKey checks.  Owned by the caller (the milter or
@@ -35,6 +36,14 @@ struct check_env {
 	struct dns *dns;
 	struct dkimv_lib *dkimv;
 	struct keycheck *keycheck;
+};
+
+/* One destination provider of a message: its profile and how many
+ * envelope recipients go to it (0 for every profile when the message has
+ * no recipients: the destination is unknown, any of them). */
+struct check_dest {
+	const struct profile *profile;
+	size_t nrcpts;
 };
 
 struct check_ctx {
@@ -49,6 +58,11 @@ struct check_ctx {
 	struct check_part *parts;	/* per-part text and HTML, see check_part_text */
 	uint64_t scan_deadline_ms;	/* MaxScanTime on dns_now_ms()'s clock */
 	const char *expired_in;		/* the check that first ran out of it */
+	/* check_dest.c, before the checks run; none without profiles */
+	struct check_dest *dests;	/* in the order of the recipients */
+	size_t ndests;
+	const struct profile **rcpt_profile;	/* per msg->rcpts[i]; NULL: none
+						 * (SkipRecipientDomains) */
 };
 
 struct check_ops {
@@ -93,6 +107,19 @@ int check_part_text(struct check_ctx *ctx, size_t i, uint64_t max,
  * MaxHtmlBytes, parsed once per scan for check_html and check_url alike */
 int check_part_html(struct check_ctx *ctx, size_t i, const struct html_info **h_r,
     const char **error_r);
+
+/* check_dest_resolve - each recipient's profile (Domains, else MX, else
+ * generic) and the destinations; -1 (*error_r) only when out of memory */
+int check_dest_resolve(struct check_ctx *ctx, const char **error_r);
+/* check_dest_predict - cut the predicted replies of findings [from, end)
+ * to the destination providers, adding their profiles' replies */
+int check_dest_predict(struct check_ctx *ctx, size_t from, const char **error_r);
+/* check_dest_free - release the destinations */
+void check_dest_free(struct check_ctx *ctx);
+/* check_dest_blocking - append the names of the destination providers
+ * whose profile blocks file extension ext to out (NULL: count only),
+ * separated by ", "; returns how many */
+size_t check_dest_blocking(const struct check_ctx *ctx, const char *ext, struct buf *out);
 
 /* check_msg_new - an empty message sized for cfg: header bytes capped at
  * MaxHeaderBytes, and body bytes kept (up to MaxBodyBytes) only when a

@@ -1,6 +1,8 @@
 /*
- * check_attach - attachments the receiver will refuse: Gmail's blocked
- * file types (also compressed and inside archives), double extensions,
+ * check_attach - attachments the receiver will refuse: the file types
+ * that the destinations' provider profiles block (BlockedTypes; Gmail's
+ * list, the generic gateway list; also compressed and inside archives),
+ * double extensions,
  * executables by content whatever their name, encrypted archives, archive
  * bombs and limits, and Office documents with VBA macros.
  *
@@ -35,20 +37,10 @@
 #define SHOW 5
 /* a file name is hostile input: shown shortened and sanitised */
 #define NAME_SHOWN 200
+/* the longest file extension looked up in the profiles' BlockedTypes */
+#define EXT_MAX 16
 
 static const char oom[] = "out of memory";
-
-/* Gmail's blocked file types: providers.md §3.1, from
- * support.google.com/mail/answer/6590 (French version, 54 types, ending at
- * .xll; the same list is quoted in English by doc.sorbsecurity.com). */
-static const char *const gmail_blocked[] = {
-	"ade", "adp", "apk", "appx", "appxbundle", "bat", "cab", "chm", "cmd",
-	"com", "cpl", "diagcab", "diagcfg", "diagpkg", "dll", "dmg", "ex", "ex_",
-	"exe", "hta", "img", "ins", "iso", "isp", "jar", "jnlp", "js", "jse",
-	"lib", "lnk", "mde", "mjs", "msc", "msi", "msix", "msixbundle", "msp",
-	"mst", "nsh", "pif", "ps1", "scr", "sct", "shb", "sys", "vb", "vbe",
-	"vbs", "vhd", "vxd", "wsc", "wsf", "wsh", "xll", NULL
-};
 
 /* Not on Gmail's list but runnable: a double extension ending in one of
  * these is suspicious (weak), not a certain rejection. */
@@ -81,9 +73,10 @@ enum {
 
 static const struct finding_def attach_defs[] = {
 	[DEF_BLOCKED] = { "attach-blocked-type", CAT_ATTACHMENT, 10, true,
-		"attachment of a type Gmail blocks (also compressed or inside an archive)",
-		REMEDY_SHARE " Renaming or zipping does not help: Gmail looks inside "
-		"archives and compressed files.", gmail_552 },
+		"attachment of a type a destination blocks (also compressed or inside an "
+		"archive)",
+		REMEDY_SHARE " Renaming or zipping does not help: receivers such as Gmail look "
+		"inside archives and compressed files.", gmail_552 },
 	[DEF_DOUBLE] = { "attach-double-extension", CAT_ATTACHMENT, 3, false,
 		"file name with a decoy double extension (invoice.pdf.exe; 10 when the "
 		"last one is blocked)",
@@ -114,8 +107,8 @@ static const struct finding_def attach_defs[] = {
 /* The stronger variants, reported under the same ids (see above). */
 static const struct finding_def double_blocked_def = { "attach-double-extension",
 	CAT_ATTACHMENT, 10, true,
-	"file name with a decoy double extension whose last one Gmail blocks",
-	"Give the file its real extension only; Gmail blocks the real one anyway.",
+	"file name with a decoy double extension whose last one a destination blocks",
+	"Give the file its real extension only; the receiver blocks the real one anyway.",
 	gmail_552 };
 static const struct finding_def encrypted_archive_def = { "attach-encrypted-archive",
 	CAT_ATTACHMENT, 10, true,
@@ -216,21 +209,43 @@ static size_t last_ext(const char *name, const char **ext_r, const char **prev_r
 	return (size_t)(end - dot - 1);
 }
 
+/* blocked_by - the destination providers that block extension ext[0..len),
+ * named in shown as ".js, blocked by gmail, generic"; false for none */
+static bool blocked_by(struct attach_state *as, const char *ext, size_t len, struct buf *shown)
+{
+	char e[EXT_MAX + 1];
+
+	if (len > EXT_MAX)
+		return false;	/* no profile lists one this long */
+	memcpy(e, ext, len);
+	e[len] = '\0';
+	if (check_dest_blocking(as->ctx, e, NULL) == 0)
+		return false;
+	buf_truncate(shown, 0);
+	if (buf_putc(shown, '.') < 0 || put_name(shown, e) < 0 ||
+	    buf_puts(shown, ", blocked by ") < 0 || check_dest_blocking(as->ctx, e, shown) == 0)
+		as->failed = true;
+	return !as->failed;
+}
+
 /* judge_name - the blocked-type and double-extension rules on one name */
 static int judge_name(struct attach_state *as, const char *name, const char *where)
 {
+	struct buf shown = BUF_INIT;
 	const char *ext, *prev;
 	size_t len, plen;
-	char shown[40];
 	bool blocked;
 
 	len = last_ext(name, &ext, &prev, &plen);
 	if (len == 0)
 		return 0;
-	blocked = in_list(gmail_blocked, ext, len);
-	snprintf(shown, sizeof(shown), ".%.*s", (int)(len < 30 ? len : 30), ext);
-	if (blocked && hit(as, DEF_BLOCKED, &attach_defs[DEF_BLOCKED], where, shown) < 0)
+	blocked = blocked_by(as, ext, len, &shown);
+	if (as->failed || (blocked && hit(as, DEF_BLOCKED, &attach_defs[DEF_BLOCKED], where,
+	    buf_cstr(&shown)) < 0)) {
+		buf_free(&shown);
 		return -1;
+	}
+	buf_free(&shown);
 	if (prev == NULL || !in_list(decoy_exts, prev, plen))
 		return 0;
 	if (blocked)

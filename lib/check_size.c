@@ -2,11 +2,12 @@
  * check_size - message size per destination, Gmail's header limits, and
  * the envelope recipient count.
  *
- * The wire size is compared with the limit of every recipient domain
- * (config_size_limit_for: SizeLimit lines, then the built-in provider
- * limits, else DefaultSizeLimit); recipients are grouped by the limit entry
- * they matched, so one finding names each destination once and predicts
- * the reply of each provider that is actually exceeded.  Header limits are
+ * The wire size is compared with the limit of every recipient: a matching
+ * SizeLimit line, else the SizeLimit of the recipient's provider profile
+ * (check_dest.c), else DefaultSizeLimit.  Recipients are grouped by the
+ * line and profile they matched, so one finding names each destination
+ * once and predicts the reply of each provider that is actually exceeded:
+ * Gmail's with the real numbers, the others' from their profiles.  Header limits are
  * Gmail's (support.google.com/a/answer/14016360); they apply whatever the
  * recipient domain, since any domain may be hosted by Google Workspace.
  * Every loop is bounded by the message's own counts; nothing here
@@ -21,6 +22,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "profile.h"
 
 #define KIB ((uint64_t)1024)
 #define MIB (KIB * KIB)
@@ -85,9 +87,10 @@ static const struct finding_def size_defs[] = {
 };
 
 /* One destination in the size summary: the recipients that matched the
- * same limit entry (NULL = DefaultSizeLimit) and whose limit is exceeded. */
+ * same SizeLimit line (NULL: none) and profile, whose limit is exceeded. */
 struct size_group {
 	const struct config_size_limit *entry;
+	const struct profile *profile;	/* NULL: no profiles loaded */
 	uint64_t limit;
 	const char *provider;
 	const char *domains[GROUP_DOMAINS];	/* point into msg->rcpts */
@@ -129,36 +132,16 @@ static int lower_domain(struct buf *b, const char *domain)
 	return 0;
 }
 
-/* provider_of - whose limit an entry is.  A SizeLimit line carries no
- * provider; when it overrides a built-in line for the same name, the
- * receiver (and so its reply) is still the built-in line's provider. */
-static const char *provider_of(const struct config *cfg, const struct config_size_limit *e)
-{
-	size_t i;
-
-	if (e == NULL)
-		return "generic";
-	if (e->provider != NULL && e->provider[0] != '\0')
-		return e->provider;
-	for (i = 0; i < cfg->nsize_limits; i++) {
-		const struct config_size_limit *b = &cfg->size_limits[i];
-
-		if (b->provider != NULL && b->provider[0] != '\0' &&
-		    strcasecmp(b->domain, e->domain) == 0)
-			return b->provider;
-	}
-	return "generic";
-}
-
-/* group_add - count one over-limit recipient in the group of its entry */
-static int group_add(struct size_groups *gs, const struct config *cfg,
-    const struct config_size_limit *entry, uint64_t limit, const char *domain)
+/* group_add - count one over-limit recipient in the group of its line
+ * and profile */
+static int group_add(struct size_groups *gs, const struct config_size_limit *entry,
+    const struct profile *p, uint64_t limit, const char *domain)
 {
 	struct size_group *g = NULL;
 	size_t i;
 
 	for (i = 0; i < gs->n; i++)
-		if (gs->v[i].entry == entry)
+		if (gs->v[i].entry == entry && gs->v[i].profile == p)
 			g = &gs->v[i];
 	if (g == NULL) {
 		struct size_group *v = realloc(gs->v, (gs->n + 1) * sizeof(*v));
@@ -169,8 +152,9 @@ static int group_add(struct size_groups *gs, const struct config *cfg,
 		g = &gs->v[gs->n++];
 		memset(g, 0, sizeof(*g));
 		g->entry = entry;
+		g->profile = p;
 		g->limit = limit;
-		g->provider = provider_of(cfg, entry);
+		g->provider = p != NULL ? p->name : "generic";
 	}
 	g->nrcpts++;
 	for (i = 0; i < g->ndomains; i++)
@@ -208,24 +192,45 @@ static int put_group(struct buf *b, const struct size_group *g, bool first)
 	return rc < 0 ? -1 : 0;
 }
 
-/* predict_size - the reply of one exceeded provider, with the real numbers
- * where the provider's text carries them */
-static int predict_size(struct finding *f, const char *provider, uint64_t wire,
-    uint64_t limit)
+struct profile_put {
+	struct finding *f;
+	const char *provider;
+	struct buf text;
+	size_t n;
+};
+
+/* put_profile_reply - one reply of the profile that lists size-over-limit */
+static int put_profile_reply(void *arg, const struct profile_reply *r)
 {
-	if (strcmp(provider, "gmail") == 0)
-		return finding_predict(f, provider, "552-5.3.4 The size of your message (%" PRIu64
-		    " bytes) exceeded Google's message size limits of %" PRIu64 " bytes",
-		    wire, limit);
-	if (strcmp(provider, "microsoft") == 0) {
-		if (finding_predict(f, provider,
-		    "552 5.3.4 message size exceeds fixed maximum message size") < 0)
-			return -1;
-		return finding_predict(f, provider,
-		    "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient");
-	}
-	/* Yahoo and iCloud publish no text of their own: the RFC 3463 one. */
-	return finding_predict(f, provider, "552 5.3.4 Message size exceeds fixed maximum message size");
+	struct profile_put *pp = arg;
+
+	buf_truncate(&pp->text, 0);
+	if (profile_reply_format(r, &pp->text) < 0 ||
+	    finding_predict(pp->f, pp->provider, "%s", buf_cstr(&pp->text)) < 0)
+		return -1;
+	pp->n++;
+	return 0;
+}
+
+/* predict_size - the reply of one exceeded provider: Gmail's carries the
+ * real numbers; the others' come from their profile (the replies that list
+ * size-over-limit), else the RFC 3463 text */
+static int predict_size(struct finding *f, const struct size_group *g, uint64_t wire)
+{
+	struct profile_put pp = { f, g->provider, BUF_INIT, 0 };
+	int rc;
+
+	if (strcmp(g->provider, "gmail") == 0)
+		return finding_predict(f, g->provider, "552-5.3.4 The size of your message (%"
+		    PRIu64 " bytes) exceeded Google's message size limits of %" PRIu64 " bytes",
+		    wire, g->limit);
+	rc = profile_replies_for(g->profile, size_defs[DEF_OVER_LIMIT].id, put_profile_reply,
+	    &pp);
+	buf_free(&pp.text);
+	if (rc < 0 || pp.n > 0)
+		return rc;
+	return finding_predict(f, g->provider,
+	    "552 5.3.4 Message size exceeds fixed maximum message size");
 }
 
 /* report_over_limit - one size-over-limit finding for all exceeded groups */
@@ -257,15 +262,26 @@ static int report_over_limit(struct check_ctx *ctx, const struct size_groups *gs
 		for (j = 0; j < i; j++)
 			if (strcmp(gs->v[j].provider, gs->v[i].provider) == 0)
 				break;
-		if (j == i && predict_size(f, gs->v[i].provider, wire, gs->v[i].limit) < 0)
+		if (j == i && predict_size(f, &gs->v[i], wire) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* check_wire_size - the wire size against each recipient domain's limit;
- * with no recipients at all (a CLI check without --rcpt), against
- * DefaultSizeLimit */
+/* limit_of - recipient i's limit: its SizeLimit line, else its profile's,
+ * else DefaultSizeLimit */
+static uint64_t limit_of(const struct check_ctx *ctx, const char *domain,
+    const struct profile *p, const struct config_size_limit **entry_r)
+{
+	uint64_t limit = config_size_limit_for(ctx->cfg, domain, entry_r);
+
+	if (*entry_r == NULL && p != NULL && p->size_limit > 0)
+		return p->size_limit;
+	return limit;
+}
+
+/* check_wire_size - the wire size against each recipient's limit; with no
+ * recipients at all (a CLI check without --rcpt), against DefaultSizeLimit */
 static int check_wire_size(struct check_ctx *ctx)
 {
 	const struct msg *m = ctx->msg;
@@ -273,6 +289,7 @@ static int check_wire_size(struct check_ctx *ctx)
 	struct size_groups gs = { NULL, 0 };
 	struct buf dom = BUF_INIT;
 	const struct config_size_limit *entry;
+	const struct profile *p;
 	size_t i;
 	int rc = 0;
 
@@ -285,10 +302,10 @@ static int check_wire_size(struct check_ctx *ctx)
 		}
 		if (config_skip_domain(ctx->cfg, buf_cstr(&dom)))
 			continue;
-		entry = NULL;
-		limit = config_size_limit_for(ctx->cfg, buf_cstr(&dom), &entry);
+		p = ctx->rcpt_profile != NULL ? ctx->rcpt_profile[i] : NULL;
+		limit = limit_of(ctx, buf_cstr(&dom), p, &entry);
 		if (wire > limit)
-			rc = group_add(&gs, ctx->cfg, entry, limit, d);
+			rc = group_add(&gs, entry, p, limit, d);
 	}
 	if (rc == 0 && m->nrcpts == 0 && wire > ctx->cfg->default_size_limit) {
 		static const struct size_group any = { .provider = "generic" };
@@ -298,6 +315,7 @@ static int check_wire_size(struct check_ctx *ctx)
 		else {
 			gs.v[0] = any;
 			gs.v[0].limit = ctx->cfg->default_size_limit;
+			gs.v[0].profile = profile_generic(ctx->cfg->profiles);
 			gs.n = 1;
 		}
 	}

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "config.h"
 #include "config_impl.h"
+#include "profile.h"
 #include "rules.h"
 
 #ifndef PF_LOCALSTATEDIR
@@ -71,6 +72,7 @@
 	K("KeyCheckInterval",	T_DURATION,	"duration",			"1h",			key_check_interval,	CHECK_NONE) \
 	K("BulkSender",		T_BOOL,		"bool",				"no",			bulk_sender,		CHECK_NONE) \
 	K("RulesFile",		T_PATH,		"path",				"none",			rules_file,		CHECK_NONE) \
+	K("ProfileDir",		T_PATHS,	"list",				"",			profile_dirs,		CHECK_NONE) \
 	K("Include",		T_INCLUDE,	"repeatable: <file>",		"",			path,			CHECK_NONE)
 
 #define KEY_INFO(name, type, doc, def, field, check) { name, doc, def },
@@ -119,7 +121,7 @@ struct config *config_new(void)
 	return cfg;
 }
 
-/* config_finish - defaults for every key not given, then built-in limits */
+/* config_finish - defaults for every key not given */
 int config_finish(struct config *cfg, const bool *given, char **error_r)
 {
 	struct buf why = BUF_INIT, msg = BUF_INIT;
@@ -134,10 +136,9 @@ int config_finish(struct config *cfg, const bool *given, char **error_r)
 		if (config_value_set(&s, i, text) < 0)
 			break;
 	}
-	if (i == config_nkeys && config_value_builtins(&s) == 0)
+	if (i == config_nkeys)
 		return 0;
-	buf_printf(&msg, "%s: built-in default: %s",
-	    i < config_nkeys ? config_key_info_table[i].name : "SizeLimit",
+	buf_printf(&msg, "%s: built-in default: %s", config_key_info_table[i].name,
 	    buf_cstr(&why));
 	*error_r = buf_steal(&msg);
 	buf_free(&why);
@@ -145,7 +146,8 @@ int config_finish(struct config *cfg, const bool *given, char **error_r)
 	return -1;
 }
 
-/* config_defaults - a snapshot with every default */
+/* config_defaults - a snapshot with every default and the shipped
+ * profiles; without them (not installed) it still works, with no profile */
 struct config *config_defaults(void)
 {
 	struct config *cfg = config_new();
@@ -154,6 +156,9 @@ struct config *config_defaults(void)
 	if (cfg != NULL && config_finish(cfg, NULL, &error) < 0)
 		config_unref(&cfg);
 	free(error);
+	error = NULL;
+	if (cfg != NULL && config_load_profiles(cfg, &error) < 0)
+		free(error);
 	return cfg;
 }
 
@@ -175,6 +180,16 @@ struct config *config_ref(struct config *cfg)
 	return cfg;
 }
 
+/* free_words - a NULL-terminated array of strings; NULL-safe */
+static void free_words(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* config_free - release a snapshot and everything it owns */
 static void config_free(struct config *cfg)
 {
@@ -185,11 +200,10 @@ static void config_free(struct config *cfg)
 
 		if (t == T_STRING || t == T_PATH)
 			free(*(char **)((char *)cfg + config_key_table[i].off));
+		if (t == T_DOMAINS)
+			free_words(*(char ***)((char *)cfg + config_key_table[i].off));
 	}
 	cidr_list_free(&cfg->internal_hosts);
-	for (i = 0; cfg->skip_rcpt_domains != NULL && cfg->skip_rcpt_domains[i]; i++)
-		free(cfg->skip_rcpt_domains[i]);
-	free(cfg->skip_rcpt_domains);
 	for (i = 0; cfg->checks != NULL && cfg->checks[i]; i++)
 		free(cfg->checks[i]);
 	free(cfg->checks);
@@ -207,10 +221,11 @@ static void config_free(struct config *cfg)
 	free(cfg->overrides);
 	for (i = 0; i < cfg->nsize_limits; i++) {
 		free(cfg->size_limits[i].domain);
-		free(cfg->size_limits[i].provider);
 	}
 	free(cfg->size_limits);
 	rules_free(&cfg->rules);
+	free_words(cfg->profile_dirs);
+	profile_set_free(&cfg->profiles);
 	free(cfg->path);
 	free(cfg);
 }

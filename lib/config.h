@@ -25,6 +25,7 @@
 #include "cidr.h"
 
 struct rules_set;
+struct profile_set;
 
 enum verdict {
 	VERDICT_ACCEPT, VERDICT_TAG, VERDICT_HOLD, VERDICT_REJECT, VERDICT_TEMPFAIL,
@@ -43,13 +44,13 @@ struct config_override {
 	double score;
 };
 
-/* SizeLimit lines and the built-in provider limits.  domain is an exact
- * domain ("gmail.com") or a name with a trailing ".*" ("hotmail.*") that
- * matches that name followed by one or more labels (hotmail.fr,
- * hotmail.co.uk, but not hotmail itself).  Matching ignores case. */
+/* SizeLimit lines (the providers' own limits are in their profiles).
+ * domain is an exact domain ("gmail.com") or a name with a trailing ".*"
+ * ("hotmail.*") that matches that name followed by one or more labels
+ * (hotmail.fr, hotmail.co.uk, but not hotmail itself).  Matching ignores
+ * case. */
 struct config_size_limit {
 	char *domain;
-	char *provider;		/* gmail, microsoft, yahoo, icloud, or "" */
 	uint64_t bytes;
 };
 
@@ -92,7 +93,7 @@ struct config {
 
 	/* size and format */
 	uint64_t default_size_limit;
-	struct config_size_limit *size_limits;	/* SizeLimit lines first, then built-ins */
+	struct config_size_limit *size_limits;	/* SizeLimit lines */
 	size_t nsize_limits;
 	unsigned max_recipients;
 	uint64_t max_header_bytes;	/* hostile-input cap on header bytes kept */
@@ -126,14 +127,17 @@ struct config {
 	bool bulk_sender;	/* treat every message as bulk mail */
 	char *rules_file;	/* RulesFile; NULL = none */
 	struct rules_set *rules;	/* loaded from rules_file by config_load */
+	char **profile_dirs;	/* ProfileDir: NULL-terminated, or NULL */
+	struct profile_set *profiles;	/* shipped, then ProfileDir; NULL = none */
 };
 
 /* config_load - read path into a new snapshot with refcount 1.  On error
  * returns -1 and *error_r gets a malloc'd "file:line: Key: reason" that
  * the caller frees. */
 int config_load(const char *path, struct config **cfg_r, char **error_r);
-/* config_defaults - a snapshot with every default, no file read; NULL when
- * out of memory */
+/* config_defaults - a snapshot with every default, no config file read,
+ * and the shipped profiles when they load (none otherwise); NULL when out
+ * of memory */
 struct config *config_defaults(void);
 /* config_ref / config_unref - take and drop a reference; the last unref
  * frees the snapshot.  Safe from any thread: the count is atomic. */
@@ -143,8 +147,8 @@ void config_unref(struct config **cfgp);
 /* config_override_for - the override lines for finding id, or NULL */
 const struct config_override *config_override_for(const struct config *cfg, const char *id);
 /* config_size_limit_for - the limit for a recipient domain: the first
- * matching SizeLimit or built-in line, else DefaultSizeLimit (then
- * *entry_r = NULL) */
+ * matching SizeLimit line, else DefaultSizeLimit (then *entry_r = NULL;
+ * check_size then takes the destination profile's SizeLimit first) */
 uint64_t config_size_limit_for(const struct config *cfg, const char *domain,
     const struct config_size_limit **entry_r);
 /* config_check_enabled - true when the check named name is in Checks */

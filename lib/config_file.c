@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "config.h"
 #include "config_impl.h"
+#include "profile.h"
 #include "rules.h"
 
 #define LINE_BYTES_MAX 4096
@@ -259,6 +260,34 @@ static int load_rules(struct config *cfg, char **error_r)
 	return 0;
 }
 
+#ifndef PF_PROFILE_DIR
+#define PF_PROFILE_DIR "/usr/local/share/preflight/profiles"
+#endif
+
+/* config_load_profiles - the shipped directory, then each ProfileDir.  The
+ * environment may name another shipped directory: tests and a build tree
+ * run before `make install` has put the profiles in place. */
+int config_load_profiles(struct config *cfg, char **error_r)
+{
+	const char *shipped = getenv("PREFLIGHT_PROFILE_DIR");
+	const char **dirs;
+	size_t n = 0, i;
+	int rc;
+
+	for (i = 0; cfg->profile_dirs != NULL && cfg->profile_dirs[i] != NULL; i++)
+		;
+	if ((dirs = calloc(i + 1, sizeof(*dirs))) == NULL) {
+		*error_r = strdup("out of memory");
+		return -1;
+	}
+	dirs[n++] = shipped != NULL && *shipped != '\0' ? shipped : PF_PROFILE_DIR;
+	for (i = 0; cfg->profile_dirs != NULL && cfg->profile_dirs[i] != NULL; i++)
+		dirs[n++] = cfg->profile_dirs[i];
+	rc = profile_set_load(dirs, n, &cfg->profiles, error_r);
+	free(dirs);
+	return rc;
+}
+
 /* config_load - read path into a new snapshot */
 int config_load(const char *path, struct config **cfg_r, char **error_r)
 {
@@ -279,7 +308,8 @@ int config_load(const char *path, struct config **cfg_r, char **error_r)
 			given[i] = ld.seen[i].file != NULL;
 		if (config_finish(ld.cfg, given, &ld.error) == 0 &&
 		    (ld.cfg->path = strdup(path)) != NULL &&
-		    load_rules(ld.cfg, &ld.error) == 0)
+		    load_rules(ld.cfg, &ld.error) == 0 &&
+		    config_load_profiles(ld.cfg, &ld.error) == 0)
 			r = 0;
 	}
 	for (i = 0; i < ld.nfiles; i++)

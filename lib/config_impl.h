@@ -3,8 +3,9 @@
  * contract for any other module (they use config.h).
  *
  *   config.c        the key table, defaults, the snapshot and its lookups
- *   config_value.c  one parser per value type, and the built-in limits
- *   config_file.c   reading files: lines, quoting, Include, duplicates
+ *   config_value.c  one parser per value type
+ *   config_file.c   reading files: lines, quoting, Include, duplicates;
+ *                   the rules file and the provider profiles
  */
 #ifndef PF_CONFIG_IMPL_H
 #define PF_CONFIG_IMPL_H
@@ -17,7 +18,7 @@
 
 enum config_type {
 	T_STRING, T_PATH, T_BOOL, T_NUMBER, T_UINT, T_SIZE, T_DURATION, T_ENUM,
-	T_CIDRS, T_DOMAINS, T_VERDICTS, T_ADDRS, T_CHECKS,	/* lists */
+	T_CIDRS, T_DOMAINS, T_VERDICTS, T_ADDRS, T_CHECKS, T_PATHS,	/* lists */
 	T_ACTION, T_SCORE, T_SIZELIMIT, T_SIGNKEY, T_INCLUDE	/* repeatable */
 };
 
@@ -56,8 +57,6 @@ struct config_setctx {
 
 /* config_value_set - parse value (modified in place) for key row i */
 int config_value_set(struct config_setctx *s, size_t i, char *value);
-/* config_value_builtins - append the built-in provider size limits */
-int config_value_builtins(struct config_setctx *s);
 /* config_value_resolve - v, taken from the folder of file when relative;
  * malloc'd, NULL when out of memory */
 char *config_value_resolve(const char *file, const char *v);
@@ -72,9 +71,14 @@ int config_auth_set_checks(struct config_setctx *s, char ***field, char *value);
 int config_auth_check_nameservers(const char *value, struct buf *why);
 int config_auth_check_hostname(const char *value, struct buf *why);
 
-/* config_finish - set every key whose given[i] is false to its default,
- * then append the built-in limits; on error *error_r is malloc'd */
+/* config_finish - set every key whose given[i] is false to its default;
+ * on error *error_r is malloc'd */
 int config_finish(struct config *cfg, const bool *given, char **error_r);
+/* config_load_profiles - load the shipped profile directory
+ * ($PREFLIGHT_PROFILE_DIR, else PF_PROFILE_DIR), then each ProfileDir, into
+ * cfg->profiles; on error *error_r is malloc'd (the profile's
+ * "file:line: Key: reason") */
+int config_load_profiles(struct config *cfg, char **error_r);
 /* config_new - an empty snapshot with refcount 1, or NULL */
 struct config *config_new(void);
 

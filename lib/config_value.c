@@ -1,6 +1,6 @@
 /*
- * config_value - one parser per value type of the key table, the extra
- * checks of some string keys, and the built-in provider size limits.
+ * config_value - one parser per value type of the key table, and the
+ * extra checks of some string keys.
  *
  * Parsers are strict: a number is plain decimal (no hex, exponent, inf),
  * a size is digits with one optional K/M/G (powers of 1024, overflow
@@ -26,18 +26,6 @@
 /* T_ENUM stores through an int *, which needs enums of int size. */
 _Static_assert(sizeof(enum config_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_on_error) == sizeof(int), "enum size");
-
-/* Built-in provider limits, appended after the SizeLimit lines. */
-static const struct {
-	const char *domains;
-	const char *provider;
-	uint64_t bytes;
-} builtin_limits[] = {
-	{ "gmail.com googlemail.com", "gmail", 25u << 20 },
-	{ "outlook.com hotmail.* live.* msn.com", "microsoft", 20u << 20 },
-	{ "yahoo.* aol.com ymail.com", "yahoo", 25u << 20 },
-	{ "icloud.com me.com mac.com", "icloud", 20u << 20 },
-};
 
 static void *field(struct config *cfg, const struct config_key *k)
 {
@@ -319,6 +307,30 @@ static int set_domains(struct config_setctx *s, const struct config_key *k, char
 	return 0;
 }
 
+/* set_paths - a list of paths, each taken from the config file's folder
+ * when relative; always leaves a NULL-terminated array */
+static int set_paths(struct config_setctx *s, const struct config_key *k, char *v)
+{
+	char ***f = field(s->cfg, k), **a;
+	size_t n = 0;
+	char *w;
+
+	if ((*f = calloc(1, sizeof(char *))) == NULL)
+		return oom(s);
+	if (strcasecmp(v, "none") == 0)
+		return 0;
+	while ((w = next_word(&v)) != NULL) {
+		if ((a = realloc(*f, (n + 2) * sizeof(char *))) == NULL)
+			return oom(s);
+		*f = a;
+		a[n + 1] = NULL;
+		if ((a[n] = config_value_resolve(s->file, w)) == NULL)
+			return oom(s);
+		n++;
+	}
+	return 0;
+}
+
 static int set_verdicts(struct config_setctx *s, const struct config_key *k, char *v)
 {
 	unsigned *f = field(s->cfg, k);
@@ -418,8 +430,7 @@ static int set_score(struct config_setctx *s, const struct config_key *k, char *
 }
 
 /* add_limit - append one size limit */
-static int add_limit(struct config_setctx *s, const char *domain, const char *provider,
-    uint64_t bytes)
+static int add_limit(struct config_setctx *s, const char *domain, uint64_t bytes)
 {
 	struct config *cfg = s->cfg;
 	struct config_size_limit *l;
@@ -430,29 +441,11 @@ static int add_limit(struct config_setctx *s, const char *domain, const char *pr
 	cfg->size_limits = l;
 	l += cfg->nsize_limits;
 	l->domain = strdup(domain);
-	l->provider = strdup(provider);
 	l->bytes = bytes;
 	cfg->nsize_limits++;
-	if (l->domain == NULL || l->provider == NULL)
+	if (l->domain == NULL)
 		return oom(s);
 	return 0;
-}
-
-/* builtin_provider - the provider of the built-in line for exactly this
- * domain or pattern, so that a SizeLimit override keeps its provider */
-static const char *builtin_provider(const char *domain)
-{
-	size_t i, n = strlen(domain);
-	const char *p;
-
-	for (i = 0; i < sizeof(builtin_limits) / sizeof(builtin_limits[0]); i++) {
-		for (p = builtin_limits[i].domains; (p = strstr(p, domain)) != NULL; p++) {
-			if ((p == builtin_limits[i].domains || p[-1] == ' ') &&
-			    (p[n] == ' ' || p[n] == '\0'))
-				return builtin_limits[i].provider;
-		}
-	}
-	return "";
 }
 
 static int set_size_limit(struct config_setctx *s, const struct config_key *k, char *v)
@@ -479,7 +472,7 @@ static int set_size_limit(struct config_setctx *s, const struct config_key *k, c
 		if (strcmp(s->cfg->size_limits[i].domain, dom) == 0)
 			return twice(s, dom);
 	}
-	return add_limit(s, dom, builtin_provider(dom), bytes);
+	return add_limit(s, dom, bytes);
 }
 
 static int check_socket(const char *v, struct buf *why)
@@ -574,6 +567,7 @@ int config_value_set(struct config_setctx *s, size_t i, char *v)
 	case T_ENUM:		return set_enum(s, k, v);
 	case T_CIDRS:		return set_cidrs(s, k, v);
 	case T_DOMAINS:		return set_domains(s, k, v);
+	case T_PATHS:		return set_paths(s, k, v);
 	case T_VERDICTS:	return set_verdicts(s, k, v);
 	case T_ACTION:		return set_action(s, k, v);
 	case T_SCORE:		return set_score(s, k, v);
@@ -585,21 +579,4 @@ int config_value_set(struct config_setctx *s, size_t i, char *v)
 	}
 	buf_puts(s->why, "not settable here");
 	return -1;
-}
-
-/* config_value_builtins - append the built-in provider limits */
-int config_value_builtins(struct config_setctx *s)
-{
-	char text[128], *p, *w;
-	size_t i;
-
-	for (i = 0; i < sizeof(builtin_limits) / sizeof(builtin_limits[0]); i++) {
-		snprintf(text, sizeof(text), "%s", builtin_limits[i].domains);
-		for (p = text; (w = next_word(&p)) != NULL; ) {
-			if (add_limit(s, w, builtin_limits[i].provider,
-			    builtin_limits[i].bytes) < 0)
-				return -1;
-		}
-	}
-	return 0;
 }

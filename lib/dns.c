@@ -272,3 +272,23 @@ const char *dns_status_name(enum dns_status s)
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
+
+int dns_wire_name(const unsigned char *p, size_t len, char *out, size_t outsz)
+{
+	size_t i = 0, o = 0, n;
+
+	while (i < len && p[i] != 0) {
+		n = p[i++];
+		if (n > 63 || n > len - i || o + n + 2 > outsz)
+			return -1;
+		if (o > 0)
+			out[o++] = '.';
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	if (i >= len)
+		return -1;
+	out[o] = '\0';
+	return 0;
+}

@@ -18,6 +18,7 @@
 #define PF_DNS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <unbound.h>
@@ -66,6 +67,11 @@ enum dns_status dns_wait(struct dns *d, struct dns_query *q, uint64_t deadline_m
     struct ub_result **res_r);
 /* dns_cancel - give up on a started query; frees q */
 void dns_cancel(struct dns *d, struct dns_query *q);
+
+/* dns_wire_name - an uncompressed wire-format name (MX after its 2-byte
+ * preference, PTR, CNAME) as dotted text in out, without the final dot;
+ * -1 when it does not fit in outsz or is malformed */
+int dns_wire_name(const unsigned char *p, size_t len, char *out, size_t outsz);
 
 /* dns_status_name - "ok", "nxdomain", "nodata", "tempfail" */
 const char *dns_status_name(enum dns_status s);

@@ -87,28 +87,6 @@ static char *spf_txt_join(const unsigned char *p, size_t len)
 	return s;
 }
 
-/* spf_wire_name - uncompressed wire-format name to dotted text in out
- * (NI_MAXHOST bytes); -1 when it does not fit or is malformed */
-static int spf_wire_name(const unsigned char *p, size_t len, char *out, size_t outsz)
-{
-	size_t i = 0, o = 0, n;
-
-	while (i < len && p[i] != 0) {
-		n = p[i++];
-		if (n > 63 || n > len - i || o + n + 2 > outsz)
-			return -1;
-		if (o > 0)
-			out[o++] = '.';
-		memcpy(out + o, p + i, n);
-		o += n;
-		i += n;
-	}
-	if (i >= len)
-		return -1;
-	out[o] = '\0';
-	return 0;
-}
-
 /* spf_rr_put - append one record of len bytes to rr (txt, mx and ptr
  * share the union's first byte; a record that cannot grow is dropped) */
 static void spf_rr_put(SPF_dns_rr_t *rr, ns_type t, const void *p, size_t len)
@@ -144,7 +122,7 @@ static void spf_rr_fill(SPF_dns_rr_t *rr, ns_type t, const struct ub_result *res
 			free(txt);
 		} else if (t == ns_t_mx || t == ns_t_ptr) {
 			/* MX: 2 bytes of preference, then the name */
-			if (len > skip && spf_wire_name(p + skip, len - skip, name, sizeof(name)) == 0)
+			if (len > skip && dns_wire_name(p + skip, len - skip, name, sizeof(name)) == 0)
 				spf_rr_put(rr, t, name, strlen(name) + 1);
 		}
 	}

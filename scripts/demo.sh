@@ -47,6 +47,8 @@ echo "demo: make (in _build/: lib, milter, tools)"
     { tail -30 _build/build.log; die "build failed (_build/build.log)"; }
 MILTER=$top/_build/milter/preflight-milter
 CLI=$top/_build/tools/preflight
+# not installed: the provider profiles come from the source tree
+export PREFLIGHT_PROFILE_DIR=$top/share/profiles
 
 . "$top/tests/e2e/postfix-env.sh"
 # /tmp: Postfix's daemons (user postfix) must traverse every parent dir.

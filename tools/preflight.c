@@ -35,6 +35,8 @@ static const struct cli_command commands[] = {
 	{ "findings", cli_findings, "findings [--json]         the catalogue of findings" },
 	{ "keys", cli_keys, "keys                      the configuration keys" },
 	{ "rules", cli_rules, "rules check FILE          validate a rules file (RulesFile)" },
+	{ "profiles", cli_profiles, "profiles [show NAME|check DIR...] the provider profiles" },
+	{ "explain", cli_explain, "explain TEXT|-|--log FILE why a reply, bounce or log line was a rejection" },
 	{ NULL, NULL, NULL },
 };
 

@@ -55,8 +55,9 @@ tap_is "$(jq -r '.predicted | map(has("provider") and has("reply")) | all' <<<"$
 	"predicted replies have provider and reply"
 tap_like "$(jq -r '.score' <<<"$out")" '^[0-9]+(\.[0-9]+)?$' "total score printed"
 
-# The same message in human form.
-run -c "$empty" "$data/two-from.eml"
+# The same message in human form, sent to Gmail: predictions are the
+# destinations' (To: example.com alone would be generic's, none here).
+run -c "$empty" --rcpt bob@gmail.com "$data/two-from.eml"
 tap_is "$rc" 2 "human output: exit 2"
 tap_like "$out" '^verdict: hold' "human output starts with the verdict"
 tap_like "$out" '^score: [0-9]' "human output has the score"

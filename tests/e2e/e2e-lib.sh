@@ -5,7 +5,7 @@
 #
 # mkmsg FILE NAME EXTRA-HEADER-LINES [FROM-DOMAIN] - a small message with a
 #   fresh Date and a unique Message-ID <NAME.TAG@FROM-DOMAIN>
-# send FILE [MAIL-FROM] - swaks through the private Postfix
+# send FILE [MAIL-FROM [RCPT]] - swaks through the private Postfix
 
 # e2e_start_postfix - the private Postfix (milter on $SOCK) and its sink,
 # stopped at exit with the milter; a test that cannot start it ends here
@@ -63,7 +63,7 @@ mkmsg() {
 
 send() {
 	swaks --server 127.0.0.1 --port "$PFENV_PORT" --from "${2:-alice@example.com}" \
-	    --to bob@example.org --timeout 60 --data "@$1" 2>&1
+	    --to "${3:-bob@example.org}" --timeout 60 --data "@$1" 2>&1
 }
 
 queued_id() {

@@ -5,7 +5,8 @@
 #
 #   1. an unsigned message from bad.test, whose SPF (-all) leaves out the
 #      egress address and whose DMARC says p=reject, is held, and its
-#      findings predict Gmail's 550-5.7.26;
+#      findings predict Gmail's 550-5.7.26 (it goes to a gmail.com
+#      recipient: predictions are the destinations' providers');
 #   2. a message signed at test time for good.test (SPF covers the egress
 #      address, DMARC p=reject, aligned) is delivered with no finding;
 #   3. with nsd stopped, a message from a domain not yet in the cache is
@@ -109,7 +110,7 @@ logline() {
 # ---- 1: unauthenticated, DMARC p=reject -> held ----------------------------
 
 mkmsg "$WORKDIR/bad.eml" bad "" bad.test
-out=$(send "$WORKDIR/bad.eml" alice@bad.test)
+out=$(send "$WORKDIR/bad.eml" alice@bad.test bob@gmail.com)
 qid=$(queued_id "$out")
 tap_like "$out" '<- +250 .*queued as' "bad.test: SMTP answer is 250"
 if [ -n "$qid" ] && wait_until 10 in_hold "$qid"; then

@@ -21,11 +21,12 @@ if [ -f "$top_srcdir/tests/lsan.supp" ]; then
 	export LSAN_OPTIONS
 fi
 
-# run FILE - check FILE; the sorted finding ids go to $WORKDIR/ids
+# run FILE [CHECK-ARGS...] - check FILE; the sorted finding ids go to $WORKDIR/ids
 run() {
-	local name=$(basename "$1")
+	local name=$(basename "$1") file=$1
 
-	timeout 10 "$PF" check -c "$CONF" --json "$1" >"$WORKDIR/out" 2>"$WORKDIR/err"
+	shift
+	timeout 10 "$PF" check -c "$CONF" --json "$@" "$file" >"$WORKDIR/out" 2>"$WORKDIR/err"
 	RC=$?
 	if [ "$RC" -gt 4 ]; then
 		tap_fail "$name: verdict within 10 s (exit $RC)" "$(head -c 600 "$WORKDIR/err")"
@@ -54,7 +55,7 @@ summary() {
 }
 
 f=$DATA/phish.eml
-run "$f"
+run "$f" --rcpt bob@yahoo.com	# predictions are the destination's: Yahoo's
 expect "$f" html-link-mismatch html-hidden-text html-script html-form html-iframe \
 	html-javascript-url html-remote-images url-shortener url-ip-literal \
 	'!html-no-text-alternative' '!html-image-heavy' '!html-broken' '!url-many-domains'

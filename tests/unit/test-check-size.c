@@ -2,9 +2,11 @@
  * test-check-size - the size check: per-destination limits, Gmail's header
  * limits and the recipient count, each at its boundary.
  *
- * Most cases run against a hand-built struct config whose limit table is
+ * Most cases run against a hand-built struct config with the shipped
+ * provider profiles ($PREFLIGHT_PROFILE_DIR or the source tree's
+ * share/profiles: gmail 25M, microsoft 20M, yahoo 25M) and SizeLimit lines
  * known here, so boundaries and summaries are exact; a few run against
- * config_defaults() and config_load() to pin the built-ins and SizeLimit.
+ * config_defaults() and config_load().
  * Bodies are streamed in chunks: msg keeps only statistics, so a 50 MiB
  * message costs no memory.
  */
@@ -17,32 +19,40 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "profile.h"
 #include "tap.h"
 
 #define MIB ((uint64_t)1024 * 1024)
 #define MAXR 8
 
-static struct config_size_limit test_limits[] = {
-	{ (char *)"gmail.com", (char *)"gmail", 25 * MIB },
-	{ (char *)"googlemail.com", (char *)"gmail", 25 * MIB },
-	{ (char *)"outlook.com", (char *)"microsoft", 20 * MIB },
-	{ (char *)"hotmail.*", (char *)"microsoft", 20 * MIB },
-	{ (char *)"yahoo.com", (char *)"yahoo", 25 * MIB },
-};
-
-/* SizeLimit lines come first, then the built-ins they override */
+/* SizeLimit lines: they win over the profiles' limits */
 static struct config_size_limit override_limits[] = {
-	{ (char *)"gmail.com", (char *)"", 50 * MIB },
-	{ (char *)"small.example", (char *)"", 1 * MIB },
-	{ (char *)"gmail.com", (char *)"gmail", 25 * MIB },
+	{ (char *)"gmail.com", 50 * MIB },
+	{ (char *)"small.example", 1 * MIB },
 };
 
 static char *skip_domains[] = { (char *)"internal.example", NULL };
+static struct profile_set *profiles;
+
+/* load_profiles - the shipped profiles, once */
+static void load_profiles(void)
+{
+	const char *dir = getenv("PREFLIGHT_PROFILE_DIR");
+	char *err = NULL;
+
+	if (dir == NULL || *dir == '\0')
+		dir = TEST_DATA "/../../share/profiles";
+	if (profile_set_load(&dir, 1, &profiles, &err) < 0) {
+		printf("Bail out! profiles: %s\n", err);
+		exit(1);
+	}
+}
 
 /* test_config - a config with only what the size check reads */
 static void test_config(struct config *c, struct config_size_limit *limits, size_t n)
 {
 	memset(c, 0, sizeof(*c));
+	c->profiles = profiles;
 	c->default_size_limit = 20 * MIB;
 	c->size_limits = limits;
 	c->nsize_limits = n;
@@ -89,14 +99,18 @@ static void feed_to(struct msg *m, uint64_t wire)
 	msg_body_end(m);
 }
 
-/* run - the size check alone over m */
+/* run - the size check alone over m, after the destinations */
 static int run(struct msg *m, const struct config *c, struct finding_list *l)
 {
 	static const struct check_env env = { .dns = NULL };
 	struct check_ctx ctx = { .msg = m, .cfg = c, .env = &env, .findings = l, .now = 1700000000 };
 	const char *err = NULL;
+	int rc = check_dest_resolve(&ctx, &err);
 
-	return check_size_ops.run(&ctx, &err);
+	if (rc == 0)
+		rc = check_size_ops.run(&ctx, &err);
+	check_dest_free(&ctx);
+	return rc;
 }
 
 static const struct finding *find(const struct finding_list *l, const char *id)
@@ -165,7 +179,7 @@ static const struct wire_case wire_cases[] = {
 	{ "outlook one byte over", { "a@outlook.com" }, 20 * MIB + 1, 0,
 	  "message is 20.0 MiB (20971521 bytes) on the wire; over the limit of outlook.com "
 	  "(20 MiB, microsoft) for 1 recipient", "microsoft,microsoft",
-	  "552 5.3.4 message size exceeds fixed maximum message size" },
+	  "552 5.3.4 Message size exceeds fixed maximum message size" },
 	{ "no entry: DefaultSizeLimit, generic", { "b@example.org" }, 20 * MIB + 1, 0,
 	  "message is 20.0 MiB (20971521 bytes) on the wire; over the limit of example.org "
 	  "(20 MiB, generic) for 1 recipient", "generic",
@@ -184,12 +198,19 @@ static const struct wire_case wire_cases[] = {
 	  "microsoft,microsoft,generic", NULL },
 	{ "mixed: under every limit", { "a@gmail.com", "b@outlook.com", "d@example.org" },
 	  20 * MIB, 0, NULL, NULL, NULL },
-	{ "pattern entry groups its domains", { "a@hotmail.com", "b@hotmail.fr" }, 21 * MIB, 0,
+	{ "a profile groups its domains", { "a@hotmail.com", "b@hotmail.fr" }, 21 * MIB, 0,
 	  "message is 21 MiB (22020096 bytes) on the wire; over the limit of hotmail.com, "
 	  "hotmail.fr (20 MiB, microsoft) for 2 recipients", "microsoft,microsoft", NULL },
-	{ "one reply per provider", { "a@gmail.com", "b@googlemail.com" }, 26 * MIB, 0,
-	  "message is 26 MiB (27262976 bytes) on the wire; over the limit of gmail.com "
-	  "(25 MiB, gmail) for 1 recipient, googlemail.com (25 MiB, gmail) for 1", "gmail", NULL },
+	{ "one reply per provider", { "a@gmail.com", "b@googlemail.com" }, 26 * MIB, 1,
+	  "message is 26 MiB (27262976 bytes) on the wire; over the limit of googlemail.com "
+	  "(25 MiB, gmail) for 1 recipient", "gmail", NULL },
+	{ "SizeLimit line and profile: two groups, one reply",
+	  { "a@gmail.com", "b@googlemail.com" }, 51 * MIB, 1,
+	  "message is 51 MiB (53477376 bytes) on the wire; over the limit of gmail.com "
+	  "(50 MiB, gmail) for 1 recipient, googlemail.com (25 MiB, gmail) for 1", "gmail", NULL },
+	{ "a recipient of no profile domain: generic", { "a@hotmail.example" }, 21 * MIB, 0,
+	  "message is 21 MiB (22020096 bytes) on the wire; over the limit of hotmail.example "
+	  "(20 MiB, generic) for 1 recipient", "generic", NULL },
 	{ "yahoo gets the RFC 3463 text", { "a@yahoo.com" }, 25 * MIB + 1, 0,
 	  "message is 25.0 MiB (26214401 bytes) on the wire; over the limit of yahoo.com "
 	  "(25 MiB, yahoo) for 1 recipient", "yahoo",
@@ -241,9 +262,9 @@ static void test_wire(void)
 		char prov[128];
 
 		if (t->override)
-			test_config(&c, override_limits, 3);
+			test_config(&c, override_limits, 2);
 		else
-			test_config(&c, test_limits, 5);
+			test_config(&c, NULL, 0);
 		feed_to(m, t->wire);
 		is_int(msg_wire_size(m), t->wire, "%s: wire size built", t->name);
 		is_int(run(m, &c, &l), 0, "%s: runs", t->name);
@@ -363,7 +384,7 @@ static void test_headers(void)
 	struct config c;
 	size_t i;
 
-	test_config(&c, test_limits, 5);
+	test_config(&c, NULL, 0);
 	for (i = 0; i < sizeof(header_cases) / sizeof(header_cases[0]); i++) {
 		const struct header_case *t = &header_cases[i];
 		struct finding_list l = FINDING_LIST_INIT;
@@ -400,7 +421,7 @@ static void test_header_value_reply(void)
 	struct msg *m = new_msg(rcpt, 0);
 	const struct finding *f;
 
-	test_config(&c, test_limits, 5);
+	test_config(&c, NULL, 0);
 	add_header_len(m, "X-Small", 40000);
 	add_header_len(m, "X-Big", 50000);
 	run(m, &c, &l);
@@ -441,7 +462,7 @@ static void test_recipients(void)
 		const char *err;
 		char want[128];
 
-		test_config(&c, test_limits, 5);
+		test_config(&c, NULL, 0);
 		c.max_recipients = t->max;
 		for (j = 0; j < t->n; j++) {
 			char a[64];
@@ -469,7 +490,7 @@ static void test_builtins(void)
 {
 	static const char *const rcpts[] = { "a@gmail.com", "b@outlook.com", NULL };
 	struct config *c = config_defaults();
-	const struct config_size_limit *e = NULL;
+	const struct profile *p;
 	struct finding_list l = FINDING_LIST_INIT;
 	const struct finding *f;
 	uint64_t gmail;
@@ -479,8 +500,9 @@ static void test_builtins(void)
 	ok(c != NULL, "config_defaults");
 	if (c == NULL)
 		return;
-	gmail = config_size_limit_for(c, "gmail.com", &e);
-	ok(e != NULL && strcmp(e->provider, "gmail") == 0, "built-in entry for gmail.com");
+	p = profile_by_domain(c->profiles, "gmail.com");
+	gmail = p != NULL ? p->size_limit : 0;
+	is_int(gmail, 25 * MIB, "the gmail profile's SizeLimit");
 	is_int(c->default_size_limit, 20 * MIB, "DefaultSizeLimit is 20M");
 	m = new_msg(rcpts, 0);
 	feed_to(m, gmail);
@@ -542,6 +564,7 @@ static void test_sizelimit_file(void)
 
 int main(void)
 {
+	load_profiles();
 	test_catalogue();
 	test_wire();
 	test_headers();
@@ -549,5 +572,6 @@ int main(void)
 	test_recipients();
 	test_builtins();
 	test_sizelimit_file();
+	profile_set_free(&profiles);
 	return tap_done();
 }

@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "profile.h"
 #include "tap.h"
 
 #define MIB (1024ull * 1024)
@@ -481,7 +482,9 @@ static void test_defaults(void)
 	is_int(cfg->log_verdicts, V(HOLD) | V(REJECT), "default LogVerdicts hold reject");
 	ok(cfg->postfix_config_dir == NULL, "default PostfixConfigDir: none");
 	is_int(cfg->default_size_limit, 20 * MIB, "default DefaultSizeLimit 20M");
-	is_int(cfg->nsize_limits, 12, "12 built-in size limits");
+	is_int(cfg->nsize_limits, 0, "no SizeLimit line");
+	ok(cfg->profile_dirs == NULL || cfg->profile_dirs[0] == NULL, "default ProfileDir: none");
+	is_int(profile_count(cfg->profiles), 5, "the shipped profiles are loaded");
 	is_int(cfg->max_recipients, 100, "default MaxRecipients");
 	is_int(cfg->max_header_bytes, MIB, "default MaxHeaderBytes 1M");
 	is_int(cfg->date_max_future, 2 * 3600, "default DateMaxFuture 2h");
@@ -531,37 +534,32 @@ static void test_key_table(void)
 	buf_free(&b);
 }
 
+/* Only SizeLimit lines: the providers' limits are in their profiles
+ * (check_size reads them; tests/unit/test-check-size.c). */
 static const struct {
 	int cfg;		/* 0: defaults, 1: with SizeLimit lines */
 	const char *domain;
 	uint64_t bytes;
-	const char *provider;	/* NULL: no entry, the default */
+	const char *entry;	/* the line's domain; NULL: none, the default */
 } limits[] = {
-	{ 0, "gmail.com", 25 * MIB, "gmail" },
-	{ 0, "GMAIL.COM", 25 * MIB, "gmail" },
-	{ 0, "gmail.com.", 25 * MIB, "gmail" },
-	{ 0, "googlemail.com", 25 * MIB, "gmail" },
-	{ 0, "mail.gmail.com", 20 * MIB, NULL },
-	{ 0, "hotmail.fr", 20 * MIB, "microsoft" },
-	{ 0, "hotmail.co.uk", 20 * MIB, "microsoft" },
-	{ 0, "Hotmail.Com", 20 * MIB, "microsoft" },
-	{ 0, "hotmail", 20 * MIB, NULL },
-	{ 0, "hotmail.", 20 * MIB, NULL },
-	{ 0, "hotmail..fr", 20 * MIB, NULL },
-	{ 0, "xhotmail.com", 20 * MIB, NULL },
-	{ 0, "outlook.com", 20 * MIB, "microsoft" },
-	{ 0, "live.de", 20 * MIB, "microsoft" },
-	{ 0, "yahoo.co.jp", 25 * MIB, "yahoo" },
-	{ 0, "aol.com", 25 * MIB, "yahoo" },
-	{ 0, "me.com", 20 * MIB, "icloud" },
+	{ 0, "gmail.com", 20 * MIB, NULL },
+	{ 0, "hotmail.fr", 20 * MIB, NULL },
 	{ 0, "example.org", 20 * MIB, NULL },
 	{ 0, "", 20 * MIB, NULL },
-	{ 1, "gmail.com", 30 * MIB, "gmail" },	/* override keeps the provider */
-	{ 1, "hotmail.de", 1 * MIB, "microsoft" },
-	{ 1, "example.net", 5 * MIB, "" },
-	{ 1, "EXAMPLE.NET", 5 * MIB, "" },
+	{ 1, "gmail.com", 30 * MIB, "gmail.com" },
+	{ 1, "GMAIL.COM.", 30 * MIB, "gmail.com" },
+	{ 1, "mail.gmail.com", 15 * MIB, NULL },
+	{ 1, "hotmail.de", 1 * MIB, "hotmail.*" },
+	{ 1, "hotmail.co.uk", 1 * MIB, "hotmail.*" },
+	{ 1, "Hotmail.Com", 1 * MIB, "hotmail.*" },
+	{ 1, "hotmail", 15 * MIB, NULL },
+	{ 1, "hotmail.", 15 * MIB, NULL },
+	{ 1, "hotmail..fr", 15 * MIB, NULL },
+	{ 1, "xhotmail.com", 15 * MIB, NULL },
+	{ 1, "example.net", 5 * MIB, "example.net" },
+	{ 1, "EXAMPLE.NET", 5 * MIB, "example.net" },
 	{ 1, "example.org", 15 * MIB, NULL },
-	{ 1, "yahoo.com", 25 * MIB, "yahoo" },
+	{ 1, "yahoo.com", 15 * MIB, NULL },
 };
 
 static void test_size_limits(void)
@@ -579,18 +577,68 @@ static void test_size_limits(void)
 		printf("#   %s\n", err);
 		return;
 	}
-	is_int(cfg[1]->nsize_limits, 15, "3 SizeLimit lines + 12 built-ins");
+	is_int(cfg[0]->nsize_limits, 0, "no SizeLimit line by default");
+	is_int(cfg[1]->nsize_limits, 3, "3 SizeLimit lines");
 	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		e = (const void *)1;
 		got = config_size_limit_for(cfg[limits[i].cfg], limits[i].domain, &e);
 		is_int(got, limits[i].bytes, "limit for '%s' (config %d)",
 		    limits[i].domain, limits[i].cfg);
-		is_str(e ? e->provider : NULL, limits[i].provider, "entry for '%s'",
+		is_str(e ? e->domain : NULL, limits[i].entry, "entry for '%s'",
 		    limits[i].domain);
 	}
-	ok(config_size_limit_for(cfg[0], "gmail.com", NULL) == 25 * MIB, "entry_r may be NULL");
+	ok(config_size_limit_for(cfg[1], "gmail.com", NULL) == 30 * MIB, "entry_r may be NULL");
 	config_unref(&cfg[0]);
 	config_unref(&cfg[1]);
+}
+
+/* test_profile_dir - ProfileDir adds directories after the shipped one;
+ * a bad profile or a missing directory fails the whole config */
+static void test_profile_dir(void)
+{
+	static const char *const dirs[] = { "prof", "prof2", "bad" };
+	struct config *cfg;
+	char *err, *want;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		mkdir(remember(tmp_path(dirs[i])), 0700);
+	write_file("prof/gw.profile", "Name gw\nMX *.pphosted.com\nSizeLimit 5M\n");
+	write_file("prof2/gmail.profile", "Name gmail\nDomains gmail.com\n");
+	cfg = load_text("ProfileDir prof prof2  # relative to the config\n", &err);
+	if (!ok(cfg != NULL, "ProfileDir loads (%s)", err ? err : "ok")) {
+		free(err);
+		return;
+	}
+	want = expand("$D/prof", "");
+	is_str(cfg->profile_dirs ? cfg->profile_dirs[0] : NULL, want, "relative to the file");
+	free(want);
+	is_int(profile_count(cfg->profiles), 6, "5 shipped + gw, gmail replaced");
+	ok(profile_by_host(cfg->profiles, "mx1.pphosted.com") != NULL &&
+	    profile_by_host(cfg->profiles, "mx1.pphosted.com")->size_limit == 5 * MIB,
+	    "the custom profile is found by MX");
+	is_int(profile_by_name(cfg->profiles, "gmail")->nreplies, 0, "gmail replaced whole");
+	config_unref(&cfg);
+	write_file("bad/x.profile", "Name x\nReply 550 5.7.1 nonsense\n");
+	cfg = load_text("ProfileDir bad\n", &err);
+	want = expand("$D/bad/x.profile:2: Reply: 'nonsense' is not a sisimai reason "
+	    "(authfailure, blocked, mesgtoobig, ... see preflight-profiles(5))", "");
+	ok(cfg == NULL, "a bad profile fails the config");
+	is_str(err, want, "with the profile's file:line: Key: reason");
+	free(want);
+	free(err);
+	cfg = load_text("ProfileDir nosuch\n", &err);
+	want = expand("$D/nosuch: cannot open the profile directory: No such file or directory",
+	    "");
+	ok(cfg == NULL, "a missing ProfileDir fails the config");
+	is_str(err, want, "naming the directory");
+	free(want);
+	free(err);
+	cfg = load_text("ProfileDir none\n", &err);
+	ok(cfg != NULL && cfg->profile_dirs != NULL && cfg->profile_dirs[0] == NULL &&
+	    profile_count(cfg->profiles) == 5, "ProfileDir none: the shipped ones only");
+	config_unref(&cfg);
+	free(err);
 }
 
 static void test_lists(void)
@@ -780,6 +828,7 @@ int main(void)
 	test_defaults();
 	test_key_table();
 	test_size_limits();
+	test_profile_dir();
 	test_lists();
 	test_shipped();
 	test_verdicts();

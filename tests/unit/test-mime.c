@@ -118,7 +118,7 @@ static void run_check(struct msg *m, const struct mime_limits *lim, struct buf *
     struct finding_list *fl)
 {
 	struct config cfg;
-	static const struct check_env env = { NULL, NULL, NULL };
+	static const struct check_env env = { .dns = NULL };
 	struct check_ctx ctx;
 	const char *err = NULL;
 	size_t i;
