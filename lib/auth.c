@@ -57,5 +57,6 @@ void auth_clear(struct auth *a)
 	free(a->dmarc.org_domain);
 	free(a->dmarc.record_domain);
 	free(a->dmarc.policy);
+	free(a->bulk_volume);
 	memset(a, 0, sizeof(*a));
 }

@@ -63,6 +63,7 @@ struct auth_dmarc {
 struct auth {
 	uint64_t deadline_ms;	/* dns_now_ms() clock: the message's DNS budget */
 	bool bulk;		/* List-Id/List-Unsubscribe/Precedence or BulkSender */
+	char *bulk_volume;	/* check_rate: why the volume makes it bulk, or NULL */
 
 	bool spf_done;		/* SPF was evaluated (EgressAddress given) */
 	struct auth_spf *spf;

@@ -12,7 +12,9 @@
 #include "check.h"
 #include "dns.h"
 #include "html.h"
+#include "learn.h"
 #include "mime.h"
+#include "url.h"
 
 static const struct check_ops *const registry[] = {
 	&check_format_ops,
@@ -23,10 +25,13 @@ static const struct check_ops *const registry[] = {
 	&check_url_ops,
 	&check_text_ops,
 	&check_rules_ops,
+	&check_rate_ops,	/* before dmarc and auth: volume can make mail bulk */
 	&check_spf_ops,
 	&check_dkim_ops,
 	&check_dmarc_ops,	/* sets auth.bulk and auth.dmarc for the roll-up */
 	&check_auth_ops,
+	&check_rep_ops,
+	&check_rcpt_ops,
 };
 
 struct msg *check_msg_new(const struct config *cfg)
@@ -36,7 +41,8 @@ struct msg *check_msg_new(const struct config *cfg)
 	if (m != NULL && (config_check_enabled(cfg, "dkim") ||
 	    config_check_enabled(cfg, "mime") || config_check_enabled(cfg, "attach") ||
 	    config_check_enabled(cfg, "html") || config_check_enabled(cfg, "url") ||
-	    config_check_enabled(cfg, "text") || config_check_enabled(cfg, "rules")))
+	    config_check_enabled(cfg, "text") || config_check_enabled(cfg, "rules") ||
+	    config_check_enabled(cfg, "rep")))
 		m->body_keep = cfg->max_body_bytes;
 	if (m != NULL)
 		m->body_spool.memory_max = cfg->spool_memory;
@@ -218,6 +224,8 @@ int check_scan_env(const struct msg *m, const struct config *cfg,
 		rc = report_expired(&ctx, error_r);
 	if (rc == 0)
 		rc = check_dest_predict(&ctx, first, error_r);
+	if (rc == 0)
+		rc = learn_apply(&ctx, first, error_r);
 	check_dest_free(&ctx);
 	auth_clear(&ctx.auth);
 	check_parts_free(&ctx);
@@ -236,6 +244,32 @@ struct mime_tree *check_mime_tree(struct check_ctx *ctx, const char **error_r)
 	if (ctx->mime == NULL && mime_parse(ctx->msg, &lim, &ctx->mime, error_r) < 0)
 		return NULL;
 	return ctx->mime;
+}
+
+int check_part_urls(struct check_ctx *ctx, size_t i, uint64_t max, struct url_list *l,
+    const char **error_r)
+{
+	const struct mime_part *p = &ctx->mime->parts[i];
+	const struct html_info *h;
+	bool html = strcmp(p->type, "text/html") == 0;
+	const char *text;
+	size_t k, len;
+	int rc = 0;
+
+	if (p->multipart || p->message || p->attachment ||
+	    (!html && strcmp(p->type, "text/plain") != 0))
+		return 0;
+	if (!html) {
+		if (check_part_text(ctx, i, max, &text, &len, NULL, error_r) < 0)
+			return -1;
+		return url_extract(text, len, l, error_r);
+	}
+	/* the same scan check_html made of this part */
+	if (check_part_html(ctx, i, &h, error_r) < 0)
+		return -1;
+	for (k = 0; k < h->nlinks && rc == 0; k++)
+		rc = url_list_add(l, h->links[k].href, strlen(h->links[k].href), error_r);
+	return rc;
 }
 
 int check_scan(const struct msg *m, const struct config *cfg, time_t now,

@@ -23,9 +23,12 @@
 struct dns;
 struct dkimv_lib;
 struct keycheck;
+struct rep;
+struct state;
 struct mime_tree;
 struct html_info;
 struct check_part;
+struct url_list;
 struct profile;
 
 /* What lives longer than one message and the checks share: the resolver,
@@ -36,6 +39,11 @@ struct check_env {
 	struct dns *dns;
 	struct dkimv_lib *dkimv;
 	struct keycheck *keycheck;
+	struct rep *rep;	/* the egress reputation, refreshed in the background */
+	struct state *state;	/* counters and remembered values (StateBackend) */
+	const char *state_error;	/* why StateBackend could not be opened, or NULL */
+	bool count;		/* scans add to the counters (the milter), or only
+				 * read them (preflight check) */
 };
 
 /* One destination provider of a message: its profile and how many
@@ -84,6 +92,9 @@ extern const struct check_ops check_spf_ops;
 extern const struct check_ops check_dkim_ops;
 extern const struct check_ops check_dmarc_ops;
 extern const struct check_ops check_auth_ops;
+extern const struct check_ops check_rep_ops;
+extern const struct check_ops check_rate_ops;
+extern const struct check_ops check_rcpt_ops;
 
 /* check_expired - true once the scan has used up MaxScanTime; the first
  * call that says so records where (a check name) so that the scan reports
@@ -106,6 +117,13 @@ int check_part_text(struct check_ctx *ctx, size_t i, uint64_t max,
 /* check_part_html - the html_scan of text/html part i, cut at
  * MaxHtmlBytes, parsed once per scan for check_html and check_url alike */
 int check_part_html(struct check_ctx *ctx, size_t i, const struct html_info **h_r,
+    const char **error_r);
+
+/* check_part_urls - append the URLs of inline text part i (plain text
+ * read up to max bytes, or the links of the shared HTML scan) to l; other
+ * parts add nothing.  Needs check_mime_tree() first.  -1 (*error_r) only
+ * when out of memory. */
+int check_part_urls(struct check_ctx *ctx, size_t i, uint64_t max, struct url_list *l,
     const char **error_r);
 
 /* check_dest_resolve - each recipient's profile (Domains, else MX, else

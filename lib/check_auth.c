@@ -280,7 +280,10 @@ static int auth_run(struct check_ctx *ctx, const char **error_r)
 	struct facts fa;
 	int rc = 0;
 
-	/* check_dmarc set the flag already; a caller may also have set it */
+	/* check_dmarc set the flag already; check_rate may have found the
+	 * volume of a bulk sender */
+	if (why == NULL)
+		why = ctx->auth.bulk_volume;
 	if (why != NULL)
 		ctx->auth.bulk = true;
 	else if (ctx->auth.bulk)

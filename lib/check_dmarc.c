@@ -394,7 +394,8 @@ static int report_missing(struct check_ctx *ctx, const struct lookup *l, struct 
 		rc |= buf_printf(sum, " nor at _dmarc.%s", l->org);
 	if (ctx->auth.bulk)
 		rc |= buf_printf(sum, "; bulk mail (%s) must have one",
-		    dmarc_bulk_reason(ctx->msg, ctx->cfg));
+		    dmarc_bulk_reason(ctx->msg, ctx->cfg) ? dmarc_bulk_reason(ctx->msg, ctx->cfg) :
+		    ctx->auth.bulk_volume);
 	if (rc < 0 || (f = add(ctx, ctx->auth.bulk ? F_BULK_MISSING : F_MISSING, sum)) == NULL)
 		return -1;
 	return ctx->auth.bulk ? predict_no_dmarc(f, l->fd) : 0;
@@ -511,7 +512,9 @@ static int dmarc_run(struct check_ctx *ctx, const char **error_r)
 	struct lookup l;
 	int rc;
 
-	ctx->auth.bulk = dmarc_bulk_reason(ctx->msg, ctx->cfg) != NULL;
+	/* bulk by its headers or config, or by its volume (check_rate) */
+	ctx->auth.bulk = dmarc_bulk_reason(ctx->msg, ctx->cfg) != NULL ||
+	    ctx->auth.bulk_volume != NULL;
 	if (ctx->env->dns == NULL)
 		return 0;
 	memset(&l, 0, sizeof(l));

@@ -114,33 +114,6 @@ static int tally(struct url_state *st, unsigned part, const struct url_list *l)
 	return 0;
 }
 
-/* part_urls - the URLs of inline text part i into l */
-static int part_urls(struct check_ctx *ctx, struct mime_tree *t, size_t i, uint64_t max,
-    struct url_list *l, const char **error_r)
-{
-	const struct mime_part *p = &t->parts[i];
-	const struct html_info *h;
-	bool html = strcmp(p->type, "text/html") == 0;
-	const char *text;
-	size_t k, len;
-	int rc = 0;
-
-	if (p->multipart || p->message || p->attachment ||
-	    (!html && strcmp(p->type, "text/plain") != 0))
-		return 0;
-	if (!html) {
-		if (check_part_text(ctx, i, max, &text, &len, NULL, error_r) < 0)
-			return -1;
-		return url_extract(text, len, l, error_r);
-	}
-	/* the same scan check_html made of this part */
-	if (check_part_html(ctx, i, &h, error_r) < 0)
-		return -1;
-	for (k = 0; k < h->nlinks && rc == 0; k++)
-		rc = url_list_add(l, h->links[k].href, strlen(h->links[k].href), error_r);
-	return rc;
-}
-
 /* from_reg - the registrable domain of the first From mailbox */
 static int from_reg(const struct msg *m, char *out, size_t outsz)
 {
@@ -228,7 +201,7 @@ static int url_run(struct check_ctx *ctx, const char **error_r)
 	if (from_reg(ctx->msg, st.from_reg, sizeof(st.from_reg)) < 0)
 		rc = -1;
 	for (i = 0; i < t->nparts && rc == 0 && !check_expired(ctx, "url"); i++) {
-		rc = part_urls(ctx, t, i, max, &l, error_r);
+		rc = check_part_urls(ctx, i, max, &l, error_r);
 		if (rc == 0 && tally(&st, t->parts[i].index, &l) < 0)
 			rc = -1;
 		url_list_free(&l);

@@ -71,6 +71,15 @@
 	K("SigningKey",		T_SIGNKEY,	"repeatable: <domain> <selector> <keyfile>", "",	signing_keys,		CHECK_NONE) \
 	K("KeyCheckInterval",	T_DURATION,	"duration",			"1h",			key_check_interval,	CHECK_NONE) \
 	K("BulkSender",		T_BOOL,		"bool",				"no",			bulk_sender,		CHECK_NONE) \
+	K("DNSBL",		T_DOMAINS,	"list",				"zen.spamhaus.org b.barracudacentral.org bl.spamcop.net", dnsbl, CHECK_NONE) \
+	K("DNSBLKey",		T_STRING,	"string",			"",			dnsbl_key,		CHECK_NONE) \
+	K("URIBL",		T_DOMAINS,	"list",				"dbl.spamhaus.org multi.surbl.org multi.uribl.com", uribl, CHECK_NONE) \
+	K("MaxURILookups",	T_UINT,		"unsigned",			"20",			max_uri_lookups,	CHECK_NONE) \
+	K("ReputationInterval",	T_DURATION,	"duration",			"1h",			reputation_interval,	CHECK_NONE) \
+	K("StateBackend",	T_STRING,	"string",			"sqlite:" PF_LOCALSTATEDIR "/lib/preflight/state.db", state_backend, CHECK_NONE) \
+	K("UserRateLimit",	T_RATE,		"rate",				"300/1h",		user_rate_limit,	CHECK_NONE) \
+	K("SenderRateLimit",	T_RATE,		"rate",				"none",			sender_rate_limit,	CHECK_NONE) \
+	K("SuppressDays",	T_UINT,		"unsigned",			"30",			suppress_days,		CHECK_NONE) \
 	K("RulesFile",		T_PATH,		"path",				"none",			rules_file,		CHECK_NONE) \
 	K("ProfileDir",		T_PATHS,	"list",				"",			profile_dirs,		CHECK_NONE) \
 	K("Include",		T_INCLUDE,	"repeatable: <file>",		"",			path,			CHECK_NONE)

@@ -61,6 +61,12 @@ struct config_signing_key {
 	char *key_file;		/* PEM private key, absolute path */
 };
 
+/* A rate limit: at most count in window seconds; count 0 = no limit. */
+struct config_rate {
+	unsigned count;
+	unsigned window;
+};
+
 struct config {
 	int refcount;		/* atomic: changed only with __atomic builtins */
 	char *path;		/* file it was loaded from */
@@ -125,6 +131,17 @@ struct config {
 	size_t nsigning_keys;
 	unsigned key_check_interval;	/* seconds */
 	bool bulk_sender;	/* treat every message as bulk mail */
+	char **dnsbl;		/* DNSBL zones for the egress addresses; NULL-terminated */
+	char *dnsbl_key;	/* Spamhaus DQS key; "" = public mirrors */
+	char **uribl;		/* URIBL zones for URL domains; NULL-terminated */
+	unsigned max_uri_lookups;	/* URL domains looked up per message */
+	unsigned reputation_interval;	/* seconds between egress checks */
+
+	/* volume (check_rate) and remembered state */
+	char *state_backend;	/* StateBackend: sqlite:PATH, redis://..., none */
+	struct config_rate user_rate_limit;	/* per SASL user: recipients/window */
+	struct config_rate sender_rate_limit;	/* per MAIL FROM, unauthenticated */
+	unsigned suppress_days;	/* learned hard bounces are remembered this long */
 	char *rules_file;	/* RulesFile; NULL = none */
 	struct rules_set *rules;	/* loaded from rules_file by config_load */
 	char **profile_dirs;	/* ProfileDir: NULL-terminated, or NULL */

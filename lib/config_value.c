@@ -247,6 +247,31 @@ static int set_duration(struct config_setctx *s, const struct config_key *k, con
 	return 0;
 }
 
+/* set_rate - "COUNT/DURATION" (300/1h), or "none" / "0": no limit */
+static int set_rate(struct config_setctx *s, const struct config_key *k, const char *v)
+{
+	static const uint64_t mul[] = { 1, 60, 3600, 86400 };
+	struct config_rate *r = field(s->cfg, k);
+	const char *slash = strchr(v, '/');
+	char count[32];
+	uint64_t n, w;
+
+	if (strcasecmp(v, "none") == 0 || strcmp(v, "0") == 0) {
+		r->count = r->window = 0;
+		return 0;
+	}
+	if (slash == NULL || (size_t)(slash - v) >= sizeof(count))
+		return refuse(s, "not a rate (COUNT/DURATION, e.g. 300/1h, or none)", v);
+	memcpy(count, v, (size_t)(slash - v));
+	count[slash - v] = '\0';
+	if (parse_scaled(count, "", mul, UINT_MAX, &n) < 0 || n == 0 ||
+	    parse_scaled(slash + 1, "smhd", mul, UINT_MAX, &w) < 0 || w == 0)
+		return refuse(s, "not a rate (COUNT/DURATION, e.g. 300/1h, or none)", v);
+	r->count = (unsigned)n;
+	r->window = (unsigned)w;
+	return 0;
+}
+
 /* set_enum - the choices are the documented type, "enum: a|b", in enum order */
 static int set_enum(struct config_setctx *s, const struct config_key *k, const char *v)
 {
@@ -292,6 +317,8 @@ static int set_domains(struct config_setctx *s, const struct config_key *k, char
 	/* only ever called once per snapshot, on a NULL field */
 	if ((*f = calloc(1, sizeof(char *))) == NULL)
 		return oom(s);
+	if (strcasecmp(v, "none") == 0)	/* an empty list, said explicitly */
+		return 0;
 	while ((w = next_word(&v)) != NULL) {
 		lowercase(w);
 		if (!config_value_domain_ok(w))
@@ -564,6 +591,7 @@ int config_value_set(struct config_setctx *s, size_t i, char *v)
 	case T_UINT:		return set_uint(s, k, v);
 	case T_SIZE:		return set_size(s, k, v);
 	case T_DURATION:	return set_duration(s, k, v);
+	case T_RATE:		return set_rate(s, k, v);
 	case T_ENUM:		return set_enum(s, k, v);
 	case T_CIDRS:		return set_cidrs(s, k, v);
 	case T_DOMAINS:		return set_domains(s, k, v);

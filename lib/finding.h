@@ -43,7 +43,9 @@ struct finding_def {
 
 struct finding {
 	const struct finding_def *def;
-	double score;		/* def->score or the configured override */
+	double score;		/* def->score or the configured override, + boost */
+	double boost;		/* added for evidence (learn_apply): the same
+				 * receiver refused mail for this recently */
 	char *summary;		/* the evidence: which header, line, bytes */
 	struct finding_reply *predicted;	/* owned copies */
 	size_t npredicted;

@@ -20,8 +20,9 @@
 static const char reason_prefix[] = "preflight: ";
 static const char reason_more[] = "...";
 
-/* effective_score - catalogue score, FindingScore, "accept" drop; records
- * the finding's FindingAction floor in *floor_r */
+/* effective_score - catalogue score or FindingScore, plus the evidence
+ * boost, or 0 for FindingAction accept; records the finding's
+ * FindingAction floor in *floor_r */
 static double effective_score(const struct config *cfg, const struct finding *f,
     enum verdict *floor_r)
 {
@@ -29,7 +30,7 @@ static double effective_score(const struct config *cfg, const struct finding *f,
 	double score = f->def->score;
 
 	if (ov == NULL)
-		return score;
+		return score + f->boost;
 	if (ov->has_score)
 		score = ov->score;
 	if (ov->has_action) {
@@ -38,7 +39,7 @@ static double effective_score(const struct config *cfg, const struct finding *f,
 		if (ov->action > *floor_r)
 			*floor_r = ov->action;
 	}
-	return score;
+	return score + f->boost;
 }
 
 /* verdict_by_score - the thresholds; rejecting by score only when RejectScore > 0 */

@@ -15,6 +15,7 @@ AC_DEFUN([PF_DEPS], [
   PF_REQUIRE_PKG([ARCHIVE], [libarchive], [libarchive-dev])
   PF_REQUIRE_PKG([GUMBO], [gumbo], [libgumbo-dev])
   PF_REQUIRE_PKG([PCRE2], [libpcre2-8], [libpcre2-dev])
+  PF_REQUIRE_PKG([HIREDIS], [hiredis], [libhiredis-dev])
 
   dnl libunbound.pc names libevent and nettle in Requires.private, so
   dnl pkg-config fails without their -dev packages (feasibility.md): link
@@ -40,8 +41,8 @@ AC_DEFUN([PF_DEPS], [
   AC_DEFINE_UNQUOTED([PF_PSL_FILE], ["$PF_PSL_FILE"], [public suffix list for organisational domains])
 
   dnl What every program that links libpreflight.a needs, in one place.
-  PF_LIB_CFLAGS="$SQLITE_CFLAGS $PSL_CFLAGS $OPENDKIM_CFLAGS $CRYPTO_CFLAGS $GMIME_CFLAGS $ARCHIVE_CFLAGS $GUMBO_CFLAGS $PCRE2_CFLAGS"
-  PF_LIB_LIBS="$SQLITE_LIBS $PSL_LIBS $OPENDKIM_LIBS $SPF2_LIBS $UNBOUND_LIBS $CRYPTO_LIBS $GMIME_LIBS $ARCHIVE_LIBS $GUMBO_LIBS $PCRE2_LIBS"
+  PF_LIB_CFLAGS="$SQLITE_CFLAGS $PSL_CFLAGS $OPENDKIM_CFLAGS $CRYPTO_CFLAGS $GMIME_CFLAGS $ARCHIVE_CFLAGS $GUMBO_CFLAGS $PCRE2_CFLAGS $HIREDIS_CFLAGS"
+  PF_LIB_LIBS="$SQLITE_LIBS $PSL_LIBS $OPENDKIM_LIBS $SPF2_LIBS $UNBOUND_LIBS $CRYPTO_LIBS $GMIME_LIBS $ARCHIVE_LIBS $GUMBO_LIBS $PCRE2_LIBS $HIREDIS_LIBS"
   AC_SUBST([PF_LIB_CFLAGS])
   AC_SUBST([PF_LIB_LIBS])
   AC_SEARCH_LIBS([pthread_create], [pthread], [],
@@ -52,6 +53,7 @@ AC_DEFUN([PF_DEPS], [
   AC_PATH_PROG([MILTERTEST], [miltertest], [], [$PATH:/usr/sbin:/usr/bin])
   AC_PATH_PROG([POSTFIX], [postfix], [], [$PATH:/usr/sbin])
   AC_PATH_PROG([SWAKS], [swaks], [], [$PATH:/usr/bin])
+  AC_PATH_PROG([REDIS_SERVER], [redis-server], [], [$PATH:/usr/bin:/usr/sbin])
   AC_PATH_PROG([POSTSUPER], [postsuper], [/usr/sbin/postsuper], [$PATH:/usr/sbin])
   AC_DEFINE_UNQUOTED([PF_POSTSUPER], ["$POSTSUPER"], [path of postsuper(1) for held release/delete])
 ])

@@ -65,6 +65,7 @@ struct main_user {
 
 struct main_reloader {
 	struct milter_app *app;
+	struct watch *watch;	/* kicked after a reload */
 	const char *path;
 	sigset_t set;
 	atomic_bool stop;
@@ -362,6 +363,7 @@ static void main_reload(struct main_reloader *rl)
 	config_unref(&old);
 	config_holder_swap(&rl->app->holder, cfg);
 	mlog_info("configuration reloaded from %s", rl->path);
+	watch_kick(rl->watch);
 }
 
 /* main_reload_thread - wait for SIGUSR1 until told to stop */
@@ -440,6 +442,10 @@ static int main_engine(struct milter_app *app, const struct config *cfg)
 		mlog_err("cannot start the DNS resolver: %s", err);
 		return -1;
 	}
+	app->env->count = true;	/* the milter's messages are the traffic */
+	if (app->env->state_error != NULL)
+		mlog_warn("StateBackend %s: %s; counting in memory (lost at restart)",
+		    cfg->state_backend, app->env->state_error);
 	if (dmarc_psl_init(&err) < 0)
 		mlog_warn("public suffix list: %s (DMARC alignment is exact-match only)", err);
 	if (config_check_enabled(cfg, "spf") &&
@@ -465,8 +471,11 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 {
 	struct config *cfg = config_holder_get(&app->holder);
 	struct main_user user = { .set = false };
-	struct main_reloader rl = { .app = app, .path = path };
+	struct watch watch;
+	struct main_reloader rl = { .app = app, .path = path, .watch = &watch };
 	int status = EX_OK;
+
+	watch_init(&watch, app);
 
 	if (main_user_lookup(cfg->user_id, &user) < 0)
 		status = EX_NOUSER;
@@ -478,10 +487,11 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 			status = EX_CONFIG;
 		else if (main_drop(&user) < 0)
 			status = EX_OSERR;
-		else if (main_signals(&rl) < 0)
+		else if (main_signals(&rl) < 0 || watch_start(&watch) < 0)
 			status = EX_OSERR;
 	}
 	if (status != EX_OK) {
+		watch_stop(&watch);
 		config_unref(&cfg);
 		return status;
 	}
@@ -493,6 +503,7 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 	atomic_store(&rl.stop, true);
 	pthread_kill(rl.tid, SIGUSR1);
 	pthread_join(rl.tid, NULL);
+	watch_stop(&watch);
 	if (cfg->pid_file != NULL)
 		unlink(cfg->pid_file);
 	mlog_info("stopped");

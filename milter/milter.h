@@ -71,6 +71,26 @@ sfsistat actions_apply(SMFICTX *ctx, struct milter_app *app, struct conn *c,
 sfsistat actions_on_error(SMFICTX *ctx, const struct config *cfg, const char *queue_id,
     const char *what);
 
+/* watch.c: the background reputation thread (see watch.c) */
+struct watch {
+	struct milter_app *app;
+	pthread_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;		/* under lock */
+	bool kick;		/* under lock: refresh now */
+	bool started;		/* main thread only */
+	bool state_ok;		/* watch thread only: last state health logged */
+};
+/* watch_init - the lock and condition, before any other thread exists */
+void watch_init(struct watch *w, struct milter_app *app);
+/* watch_start - start the thread; -1 (logged) when it cannot */
+int watch_start(struct watch *w);
+/* watch_kick - refresh now (after a reload); any thread, after watch_init */
+void watch_kick(struct watch *w);
+/* watch_stop - stop and join the thread if started; release the lock */
+void watch_stop(struct watch *w);
+
 /* mlog.c */
 /* mlog_facility - syslog facility for a SyslogFacility name; -1 if unknown */
 int mlog_facility(const char *name, int *fac_r);

@@ -11,11 +11,13 @@ set -euo pipefail
 
 # build tools; libraries (m4/pf_deps.m4 names each); the test and demo tools
 # (miltertest, swaks, jq, postfix; nsd, dig, openssl and opendkim-tools for the
-# SPF/DKIM/DMARC tests; python3-yaml reads the RFC 7208 suite)
+# SPF/DKIM/DMARC tests; redis-server for the shared-state tests, which start
+# their own; python3-yaml reads the RFC 7208 suite)
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libmilter-dev libsqlite3-dev libpsl-dev libopendkim-dev libssl-dev
 libunbound-dev libspf2-dev publicsuffix libgmime-3.0-dev libarchive-dev libgumbo-dev libpcre2-dev
-sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools
+libhiredis-dev
+sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools redis-server
 python3 python3-yaml perl"
 
 missing=()

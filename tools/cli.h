@@ -30,6 +30,7 @@ int cli_keys(int argc, char **argv);
 int cli_rules(int argc, char **argv);
 int cli_explain(int argc, char **argv);
 int cli_profiles(int argc, char **argv);
+int cli_learn(int argc, char **argv);
 
 /* cli_err - print "preflight: <message>" to stderr */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

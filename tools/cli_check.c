@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "rep.h"
 #include "policy.h"
 
 #define CHECK_INPUT_MAX ((size_t)256 << 20)
@@ -324,6 +325,12 @@ static int check_run(const struct check_opts *o, const struct config *cfg, const
 	if (engine_open(cfg, o->dns, &env, &error) < 0) {
 		cli_err("check: %s", error);
 		rc = CLI_EX_CONFIG;
+		goto out;
+	}
+	/* The milter looks the egress addresses up in the background; a
+	 * one-shot check does it once, before the scan. */
+	if (config_check_enabled(cfg, "rep") && rep_refresh(env->rep, cfg, env->dns, &error) < 0) {
+		cli_err("check: %s", error);
 		goto out;
 	}
 	if (m == NULL || msg_parse(m, buf_cstr(in), in->len, &error) < 0 ||

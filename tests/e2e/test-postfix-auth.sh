@@ -56,17 +56,23 @@ pub=$(openssl pkey -in "$WORKDIR/keys/sel.private" -pubout -outform DER 2>/dev/n
 dkim_txt=$(printf 'v=DKIM1; k=rsa; p=%s' "$pub" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ')
 {
 	zone_header good.test
+	echo "@ MX 10 mx"
+	echo "mx A 192.0.2.25"
 	echo "@ TXT \"v=spf1 ip4:$EGRESS -all\""
 	echo "_dmarc TXT \"v=DMARC1; p=reject\""
 	echo "sel._domainkey TXT ( $dkim_txt )"
 } >"$WORKDIR/zones/good.test.zone"
 {
 	zone_header bad.test
+	echo "@ MX 10 mx"
+	echo "mx A 192.0.2.25"
 	echo '@ TXT "v=spf1 ip4:198.51.100.7 -all"'
 	echo '_dmarc TXT "v=DMARC1; p=reject"'
 } >"$WORKDIR/zones/bad.test.zone"
 {
 	zone_header late.test
+	echo "@ MX 10 mx"
+	echo "mx A 192.0.2.25"
 	echo "@ TXT \"v=spf1 ip4:$EGRESS -all\""
 } >"$WORKDIR/zones/late.test.zone"
 

@@ -1,0 +1,194 @@
+/*
+ * state_redis - the Redis backend of lib/state.c (hiredis), for a fleet
+ * of relays that must see each other's counters and suppressions.
+ *
+ * One connection, used under the front's lock; commands are pipelined so
+ * a counter costs one round trip (INCRBY, EXPIREAT, MGET of the window's
+ * buckets).  Any failure drops the connection and returns -1: the front
+ * then works from memory and calls again after STATE_RETRY_S, which
+ * reconnects.  Connect and command timeouts are short (REDIS_TIMEOUT_MS):
+ * a stalled Redis must not stall mail.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "state_impl.h"
+
+#define REDIS_TIMEOUT_MS 500
+#define KEY_MAX 600
+#define BUCKETS_MAX 64
+
+struct rd {
+	char host[256];
+	int port;
+	int db;
+	redisContext *c;
+};
+
+static const char down[] = "Redis unreachable";
+
+static void rd_drop(struct rd *r)
+{
+	if (r->c != NULL)
+		redisFree(r->c);
+	r->c = NULL;
+}
+
+/* rd_connect - a live connection, or -1 */
+static int rd_connect(struct rd *r)
+{
+	struct timeval tv = { 0, REDIS_TIMEOUT_MS * 1000 };
+	redisReply *rep;
+
+	if (r->c != NULL)
+		return 0;
+	r->c = redisConnectWithTimeout(r->host, r->port, tv);
+	if (r->c == NULL || r->c->err != 0 || redisSetTimeout(r->c, tv) != REDIS_OK) {
+		rd_drop(r);
+		return -1;
+	}
+	if (r->db != 0) {
+		rep = redisCommand(r->c, "SELECT %d", r->db);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			if (rep != NULL)
+				freeReplyObject(rep);
+			rd_drop(r);
+			return -1;
+		}
+		freeReplyObject(rep);
+	}
+	return 0;
+}
+
+int state_redis_open(const char *host, int port, int db, void **b_r, const char **error_r)
+{
+	struct rd *r = calloc(1, sizeof(*r));
+
+	*b_r = NULL;
+	if (r == NULL)
+		return *error_r = "out of memory", -1;
+	snprintf(r->host, sizeof(r->host), "%s", host);
+	r->port = port;
+	r->db = db;
+	(void)rd_connect(r);	/* absent now is fine: the front falls back */
+	*b_r = r;
+	return 0;
+}
+
+static void rd_close(void *b)
+{
+	struct rd *r = b;
+
+	if (r == NULL)
+		return;
+	rd_drop(r);
+	free(r);
+}
+
+/* rd_reply - the next pipelined reply, or NULL (connection dropped) */
+static redisReply *rd_reply(struct rd *r)
+{
+	void *rep = NULL;
+
+	if (redisGetReply(r->c, &rep) != REDIS_OK || rep == NULL ||
+	    ((redisReply *)rep)->type == REDIS_REPLY_ERROR) {
+		if (rep != NULL)
+			freeReplyObject(rep);
+		rd_drop(r);
+		return NULL;
+	}
+	return rep;
+}
+
+/* rd_pipeline - INCRBY and EXPIREAT the last bucket (when add > 0), then
+ * MGET every bucket and sum them; one round trip */
+static int rd_pipeline(struct rd *r, const char *last, unsigned add, time_t expires,
+    const char **argv, int argc, uint64_t *sum_r)
+{
+	redisReply *rep;
+	size_t k;
+
+	if (add > 0) {
+		redisAppendCommand(r->c, "INCRBY %s %u", last, add);
+		redisAppendCommand(r->c, "EXPIREAT %s %lld", last, (long long)expires);
+	}
+	redisAppendCommandArgv(r->c, argc, argv, NULL);
+	for (k = 0; add > 0 && k < 2; k++) {
+		if ((rep = rd_reply(r)) == NULL)
+			return -1;
+		freeReplyObject(rep);
+	}
+	if ((rep = rd_reply(r)) == NULL)
+		return -1;
+	*sum_r = 0;
+	for (k = 0; rep->type == REDIS_REPLY_ARRAY && k < rep->elements; k++)
+		if (rep->element[k]->type == REDIS_REPLY_STRING)
+			*sum_r += strtoull(rep->element[k]->str, NULL, 10);
+	freeReplyObject(rep);
+	return 0;
+}
+
+static int rd_count(void *b, const char *key, uint64_t bucket, uint64_t first, unsigned add,
+    time_t expires, uint64_t *sum_r, const char **error_r)
+{
+	struct rd *r = b;
+	const char *argv[BUCKETS_MAX + 1];
+	char (*names)[KEY_MAX];
+	uint64_t i, n = bucket - first + 1;
+	int rc;
+
+	if (n > BUCKETS_MAX || rd_connect(r) < 0)
+		return *error_r = down, -1;
+	/* the bucket names: on the heap, libmilter threads' stacks are small */
+	if ((names = malloc(n * sizeof(*names))) == NULL)
+		return *error_r = "out of memory", -1;
+	for (i = 0; i < n; i++) {
+		snprintf(names[i], KEY_MAX, "pf:c:%s:%llu", key, (unsigned long long)(first + i));
+		argv[i + 1] = names[i];
+	}
+	argv[0] = "MGET";
+	rc = rd_pipeline(r, names[n - 1], add, expires, argv, (int)n + 1, sum_r);
+	free(names);
+	return rc < 0 ? (*error_r = down, -1) : 0;
+}
+
+static int rd_put(void *b, const char *key, const char *value, time_t expires,
+    const char **error_r)
+{
+	struct rd *r = b;
+	redisReply *rep;
+
+	if (rd_connect(r) < 0)
+		return *error_r = down, -1;
+	redisAppendCommand(r->c, "SET pf:v:%s %s EXAT %lld", key, value, (long long)expires);
+	if ((rep = rd_reply(r)) == NULL)
+		return *error_r = down, -1;
+	freeReplyObject(rep);
+	return 0;
+}
+
+static int rd_get(void *b, const char *key, time_t now, char *out, size_t outsz,
+    const char **error_r)
+{
+	struct rd *r = b;
+	redisReply *rep;
+	int found;
+
+	(void)now;	/* Redis expires keys itself */
+	if (rd_connect(r) < 0)
+		return *error_r = down, -1;
+	redisAppendCommand(r->c, "GET pf:v:%s", key);
+	if ((rep = rd_reply(r)) == NULL)
+		return *error_r = down, -1;
+	found = rep->type == REDIS_REPLY_STRING;
+	if (found)
+		snprintf(out, outsz, "%s", rep->str);
+	freeReplyObject(rep);
+	return found;
+}
+
+const struct state_backend state_redis_backend = { rd_count, rd_put, rd_get, rd_close };

@@ -1,0 +1,151 @@
+/*
+ * state_sqlite - the SQLite backend of lib/state.c: one connection in WAL
+ * mode (a file) or in memory, used under the front's lock.
+ *
+ * counters(key, bucket, n) and kv(key, value, expires).  Expired rows are
+ * swept every SWEEP_EVERY writes, so the file stays the size of one
+ * window of traffic.
+ */
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state_impl.h"
+
+#define SWEEP_EVERY 1000
+#define BUSY_MS 5000
+
+struct sq {
+	sqlite3 *db;
+	sqlite3_stmt *inc, *sum, *put, *get;
+	unsigned writes;
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS counters (key TEXT NOT NULL, bucket INTEGER NOT NULL,"
+	" n INTEGER NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (key, bucket))"
+	" WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
+	" expires INTEGER NOT NULL) WITHOUT ROWID;";
+
+static void sq_close(void *b)
+{
+	struct sq *s = b;
+
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->inc);
+	sqlite3_finalize(s->sum);
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->get);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int state_sqlite_open(const char *path, void **b_r, const char **error_r)
+{
+	struct sq *s = calloc(1, sizeof(*s));
+	bool mem = strcmp(path, ":memory:") == 0;
+
+	*b_r = NULL;
+	if (s == NULL)
+		return *error_r = "out of memory", -1;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sq_close(s);
+		return *error_r = "cannot open the state database", -1;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_MS);
+	if ((!mem && (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)) ||
+	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT INTO counters VALUES (?1, ?2, ?3, ?4) ON CONFLICT"
+	    " DO UPDATE SET n = n + ?3, expires = ?4", -1, &s->inc, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT COALESCE(SUM(n), 0) FROM counters WHERE key = ?1"
+	    " AND bucket BETWEEN ?2 AND ?3", -1, &s->sum, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO kv VALUES (?1, ?2, ?3)", -1, &s->put,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT value FROM kv WHERE key = ?1 AND expires > ?2", -1,
+	    &s->get, NULL) != SQLITE_OK) {
+		sq_close(s);
+		return *error_r = "cannot set up the state database", -1;
+	}
+	*b_r = s;
+	return 0;
+}
+
+/* sweep - drop what has expired, now and then */
+static void sweep(struct sq *s, time_t now)
+{
+	char sql[128];
+
+	if (++s->writes % SWEEP_EVERY != 0)
+		return;
+	snprintf(sql, sizeof(sql), "DELETE FROM counters WHERE expires < %lld;"
+	    "DELETE FROM kv WHERE expires < %lld", (long long)now, (long long)now);
+	(void)sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+static int sq_count(void *b, const char *key, uint64_t bucket, uint64_t first, unsigned add,
+    time_t expires, uint64_t *sum_r, const char **error_r)
+{
+	struct sq *s = b;
+	int rc;
+
+	if (add > 0) {
+		sqlite3_bind_text(s->inc, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s->inc, 2, (sqlite3_int64)bucket);
+		sqlite3_bind_int64(s->inc, 3, add);
+		sqlite3_bind_int64(s->inc, 4, (sqlite3_int64)expires);
+		rc = sqlite3_step(s->inc);
+		sqlite3_reset(s->inc);
+		if (rc != SQLITE_DONE)
+			return *error_r = "state database write failed", -1;
+		sweep(s, expires - 1);
+	}
+	sqlite3_bind_text(s->sum, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->sum, 2, (sqlite3_int64)first);
+	sqlite3_bind_int64(s->sum, 3, (sqlite3_int64)bucket);
+	rc = sqlite3_step(s->sum);
+	*sum_r = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s->sum, 0) : 0;
+	sqlite3_reset(s->sum);
+	return rc == SQLITE_ROW ? 0 : (*error_r = "state database read failed", -1);
+}
+
+static int sq_put(void *b, const char *key, const char *value, time_t expires,
+    const char **error_r)
+{
+	struct sq *s = b;
+	int rc;
+
+	sqlite3_bind_text(s->put, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->put, 2, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->put, 3, (sqlite3_int64)expires);
+	rc = sqlite3_step(s->put);
+	sqlite3_reset(s->put);
+	return rc == SQLITE_DONE ? 0 : (*error_r = "state database write failed", -1);
+}
+
+static int sq_get(void *b, const char *key, time_t now, char *out, size_t outsz,
+    const char **error_r)
+{
+	struct sq *s = b;
+	const unsigned char *v;
+	int rc, found = 0;
+
+	sqlite3_bind_text(s->get, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->get, 2, (sqlite3_int64)now);
+	rc = sqlite3_step(s->get);
+	if (rc == SQLITE_ROW && (v = sqlite3_column_text(s->get, 0)) != NULL) {
+		snprintf(out, outsz, "%s", (const char *)v);
+		found = 1;
+	}
+	sqlite3_reset(s->get);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return *error_r = "state database read failed", -1;
+	return found;
+}
+
+const struct state_backend state_sqlite_backend = { sq_count, sq_put, sq_get, sq_close };
