@@ -9,7 +9,7 @@
  *
  * Recipients that hard-bounced in the last SuppressDays (what `preflight
  * learn` stored in the state from real bounces) are flagged with the
- * evidence.  Typos are judged locally (no DNS); the rest needs the
+ * evidence, and so are domains with LEARN_DOMAIN_BOUNCES of them.  Typos are judged locally (no DNS); the rest needs the
  * resolver and the message's DNS budget.  A lookup that times out is no evidence: it adds
  * nothing.  At most RCPT_MAX_DOMAINS distinct domains are looked up.
  */
@@ -23,13 +23,14 @@
 #include "addr.h"
 #include "check.h"
 #include "dns.h"
+#include "learn.h"
 #include "state.h"
 
 #define RCPT_MAX_DOMAINS 50
 
 enum {
 	DEF_TYPO, DEF_DEAD, DEF_NULLMX, DEF_SYNTAX, DEF_SENDER, DEF_SENDER_NOMX, DEF_BOUNCED,
-	DEF_COUNT
+	DEF_DOMAIN_BOUNCING, DEF_COUNT
 };
 
 static const struct finding_reply sender_replies[] = {
@@ -71,6 +72,11 @@ static const struct finding_def rcpt_defs[] = {
 		"a recipient hard-bounced recently (learned from bounces: preflight learn)",
 		"Remove the address from the list or application that mails it; mail to dead "
 		"addresses is what receivers count against a sender's reputation.", NULL },
+	[DEF_DOMAIN_BOUNCING] = { "rcpt-domain-bouncing", CAT_RECIPIENT, 2, false,
+		"many addresses of a recipient domain hard-bounced recently (learned from bounces)",
+		"Clean the list or application that mails this domain: several of its addresses "
+		"no longer exist, and receivers count mail to dead addresses against the sender.",
+		NULL },
 	{ NULL, 0, 0, false, NULL, NULL, NULL },
 };
 
@@ -226,6 +232,29 @@ static int bounced(struct check_ctx *ctx, const char *addr)
 	    "%s (the reply this recipient got last time)", status) == 0 ? 0 : -1;
 }
 
+/* domain_bouncing - the recipient domain d had LEARN_DOMAIN_BOUNCES hard
+ * bounces or more in SuppressDays (preflight learn counts them) */
+static int domain_bouncing(struct check_ctx *ctx, const char *d)
+{
+	char key[300];
+	const char *err;
+	uint64_t n;
+	size_t i;
+
+	if (ctx->env->state == NULL)
+		return 0;
+	snprintf(key, sizeof(key), "hardbounces:%s", d);
+	for (i = 0; key[i] != '\0'; i++)
+		key[i] = (char)tolower((unsigned char)key[i]);
+	if (state_count(ctx->env->state, key, (ctx->cfg->suppress_days > 0 ?
+	    ctx->cfg->suppress_days : 1) * 86400U, 0, ctx->now, &n, &err) < 0 ||
+	    n < LEARN_DOMAIN_BOUNCES)
+		return 0;
+	return finding_add(ctx->findings, &rcpt_defs[DEF_DOMAIN_BOUNCING], "%s: %llu hard "
+	    "bounces in the last %u days (learned from bounces)", d, (unsigned long long)n,
+	    ctx->cfg->suppress_days) != NULL ? 0 : -1;
+}
+
 /* one_rcpt - the findings for recipient i (its domain judged once) */
 static int one_rcpt(struct check_ctx *ctx, size_t i, size_t *looked)
 {
@@ -241,6 +270,8 @@ static int one_rcpt(struct check_ctx *ctx, size_t i, size_t *looked)
 		return 0;
 	if ((t = typo_of(d)) != NULL && finding_add(ctx->findings, &rcpt_defs[DEF_TYPO],
 	    "<%s>: %s looks like a typo of %s", addr, d, t) == NULL)
+		return -1;
+	if (domain_bouncing(ctx, d) < 0)
 		return -1;
 	if (ctx->env->dns == NULL || *looked >= RCPT_MAX_DOMAINS)
 		return 0;

@@ -49,6 +49,20 @@ static int remember_bounce(struct state *st, const struct config *cfg,
 	return state_put(st, key, value, window(cfg), now, error_r);
 }
 
+/* count_domain - one more hard bounce for the recipient's domain */
+static int count_domain(struct state *st, const struct config *cfg, const char *rcpt,
+    time_t now, const char **error_r)
+{
+	char key[300];
+	uint64_t sum;
+	size_t i;
+
+	snprintf(key, sizeof(key), "hardbounces:%s", strrchr(rcpt, '@') + 1);
+	for (i = 0; key[i] != '\0'; i++)
+		key[i] = (char)tolower((unsigned char)key[i]);
+	return state_count(st, key, window(cfg), 1, now, &sum, error_r);
+}
+
 int learn_record(struct state *st, const struct config *cfg, const struct explain_list *l,
     time_t now, struct learn_stats *stats, const char **error_r)
 {
@@ -66,7 +80,8 @@ int learn_record(struct state *st, const struct config *cfg, const struct explai
 		}
 		if (learn_is_hard(it->reason) && it->recipient != NULL &&
 		    strchr(it->recipient, '@') != NULL) {
-			if (remember_bounce(st, cfg, it, now, error_r) < 0)
+			if (remember_bounce(st, cfg, it, now, error_r) < 0 ||
+			    count_domain(st, cfg, it->recipient, now, error_r) < 0)
 				return -1;
 			stats->hard++;
 		}

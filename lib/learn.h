@@ -7,6 +7,9 @@
  *   bounce:<recipient>  the last hard bounce of an address (userunknown,
  *                       hostunknown, hasmoved, notaccept): "reason status
  *                       provider unix-time"; check_rcpt flags the address
+ *   hardbounces:<domain>  a counter of those per recipient domain; check_rcpt
+ *                       tags mail to a domain with LEARN_DOMAIN_BOUNCES or
+ *                       more (a stale list of that domain's addresses)
  *   rej:<provider>:<reason>  a counter of permanent rejections; a scan
  *                       raises the score of its findings whose check would
  *                       have caught that reason, for that destination
@@ -30,6 +33,8 @@ struct check_ctx;
 /* The score a finding gains when its destination refused mail for the
  * reason it predicts, recently */
 #define LEARN_BOOST 5.0
+/* Hard bounces in SuppressDays that make a recipient domain suspect */
+#define LEARN_DOMAIN_BOUNCES 3
 
 struct learn_stats {
 	size_t seen;		/* rejections in the input */

@@ -76,6 +76,8 @@ chmod 644 "$WORKDIR/keys/demo.private"	# the milter runs as postfix
 pub=$(openssl pkey -in "$WORKDIR/keys/demo.private" -pubout -outform DER | base64 -w0)
 {
 	zone_header example.com
+	echo '@ MX 10 mx'
+	echo 'mx A 192.0.2.25'
 	echo '@ TXT "v=spf1 ip4:192.0.2.10 -all"'
 	echo '_dmarc TXT "v=DMARC1; p=reject"'
 	printf 'demo._domainkey TXT ( %s )\n' \
@@ -83,6 +85,8 @@ pub=$(openssl pkey -in "$WORKDIR/keys/demo.private" -pubout -outform DER | base6
 } >"$WORKDIR/zones/example.com.zone"
 {
 	zone_header example.net
+	echo '@ MX 10 mx'
+	echo 'mx A 198.51.100.26'
 	echo '@ TXT "v=spf1 ip4:198.51.100.25 -all"'
 	echo '_dmarc TXT "v=DMARC1; p=reject"'
 } >"$WORKDIR/zones/example.net.zone"

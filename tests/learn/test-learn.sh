@@ -6,7 +6,8 @@
 # `preflight check` flags the learned hard-bounced recipient with the
 # evidence and holds the message, raises the finding that predicts what
 # Gmail refused (format-date-missing, after a notcompliantrfc bounce), and
-# preflight-milter holds a message to the learned recipient.  Finally,
+# preflight-milter holds a message to the learned recipient; a domain with
+# several learned hard bounces is tagged (rcpt-domain-bouncing).  Finally,
 # learn reads every bounce of $PREFLIGHT_CORPUS/sisimai-set-of-emails
 # (skipped with a note when absent) without a failure.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -65,15 +66,18 @@ msg() {
 msg gone@dead.test >"$WORKDIR/m.eml"
 out=$("$pf" check -c "$CONF" --json --rcpt gone@dead.test "$WORKDIR/m.eml")
 rc=$?
-tap_is "$(jq -r '[.findings[].id] | join(" ")' <<<"$out")" "rcpt-hard-bounced" \
-	"a learned hard bounce flags its recipient"
+tap_is "$(jq -r '[.findings[].id] | sort | join(" ")' <<<"$out")" \
+	"rcpt-domain-bouncing rcpt-hard-bounced" \
+	"a learned hard bounce flags its recipient; 4 of its domain make the domain suspect"
+tap_like "$(jq -r '.findings[] | select(.id == "rcpt-domain-bouncing") | .summary' <<<"$out")" \
+	"^dead.test: 4 hard bounces in the last 30 days" "the domain's count is the evidence"
 tap_like "$(jq -r '.findings[0].summary' <<<"$out")" \
 	"^<gone@dead.test> hard-bounced on [0-9-]+ [0-9:]+ UTC: userunknown \\(5.1.1, generic\\)" \
 	"the finding carries the evidence: date, reason, status"
 tap_is "$rc" 2 "and the message is held"
 out=$("$pf" check -c "$CONF" --json --rcpt GONE@dead.test "$WORKDIR/m.eml")
-tap_is "$(jq -r '[.findings[].id] | join(" ")' <<<"$out")" "rcpt-hard-bounced" \
-	"addresses are compared without case"
+tap_is "$(jq -r '[.findings[].id] | sort | join(" ")' <<<"$out")" \
+	"rcpt-domain-bouncing rcpt-hard-bounced" "addresses are compared without case"
 out=$("$pf" check -c "$CONF" --json --rcpt former@dead.test --rcpt alive@dead.test "$WORKDIR/m.eml")
 tap_like "$(jq -r '.findings[].summary' <<<"$out")" "^<former@dead.test> hard-bounced" \
 	"the DSN's recipient is flagged; the other is not"
@@ -98,7 +102,8 @@ if [ -x "$milter" ] && command -v miltertest >/dev/null; then
 	add_cleanup "kill $mpid 2>/dev/null"
 	wait_for_log "$WORKDIR/milter.log" "starting .* on unix:" 20
 	out=$(env MT_SOCKET="unix:$WORKDIR/m.sock" MT_DIR="$top_srcdir/tests/milter" MT_COUNT=1 \
-		MT_USER=app MT_LAST=hold MT_RCPT=nobody@dead.test MT_REASON=rcpt-hard-bounced \
+		MT_USER=app MT_LAST=hold MT_RCPT=nobody@dead.test \
+		MT_REASON="rcpt-hard-bounced, rcpt-domain-bouncing" \
 		miltertest -s "$top_srcdir/tests/rate/burst.lua" 2>&1)
 	tap_is "$?" 0 "milter: a message to a learned recipient is held (rcpt-hard-bounced)" "$out"
 	kill "$mpid"
