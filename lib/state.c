@@ -28,12 +28,13 @@ struct state {
 	const char *why;
 };
 
-/* parse_redis - "redis://HOST:PORT[/DB]" into its parts */
-static int parse_redis(const char *spec, char *host, size_t hostsz, int *port_r, int *db_r)
+/* parse_redis - "redis://HOST:PORT[/DB][?timeout=MS]" into its parts */
+static int parse_redis(const char *spec, char *host, size_t hostsz, int *port_r, int *db_r,
+    unsigned *timeout_r)
 {
 	const char *h = spec + strlen("redis://"), *colon = strrchr(h, ':');
 	char *end;
-	long port, db = 0;
+	long port, db = 0, ms;
 
 	if (colon == NULL || colon == h || (size_t)(colon - h) >= hostsz)
 		return -1;
@@ -46,6 +47,13 @@ static int parse_redis(const char *spec, char *host, size_t hostsz, int *port_r,
 		db = strtol(end + 1, &end, 10);
 		if (db < 0 || db > 10000)
 			return -1;
+	}
+	*timeout_r = STATE_REDIS_TIMEOUT_MS;
+	if (strncmp(end, "?timeout=", 9) == 0) {
+		ms = strtol(end + 9, &end, 10);
+		if (ms < 1 || ms > 60000)
+			return -1;
+		*timeout_r = (unsigned)ms;
 	}
 	if (*end != '\0')
 		return -1;
@@ -77,6 +85,7 @@ int state_open(const char *spec, struct state **st_r, const char **error_r)
 {
 	struct state *st = calloc(1, sizeof(*st));
 	char host[256];
+	unsigned timeout_ms;
 	int port, db, rc;
 
 	*st_r = NULL;
@@ -92,17 +101,17 @@ int state_open(const char *spec, struct state **st_r, const char **error_r)
 		rc = state_sqlite_open(spec + 7, &st->b, error_r);
 	} else if (strncmp(spec, "redis://", 8) == 0) {
 		st->name = "redis";
-		if (parse_redis(spec, host, sizeof(host), &port, &db) < 0) {
-			*error_r = "want redis://HOST:PORT[/DB]";
+		if (parse_redis(spec, host, sizeof(host), &port, &db, &timeout_ms) < 0) {
+			*error_r = "want redis://HOST:PORT[/DB][?timeout=MS]";
 			rc = -1;
 		} else {
 			st->ops = &state_redis_backend;
-			rc = state_redis_open(host, port, db, &st->b, error_r);
+			rc = state_redis_open(host, port, db, timeout_ms, &st->b, error_r);
 			if (rc == 0)
 				rc = state_sqlite_open(":memory:", &st->mem, error_r);
 		}
 	} else {
-		*error_r = "want sqlite:PATH, redis://HOST:PORT[/DB] or none";
+		*error_r = "want sqlite:PATH, redis://HOST:PORT[/DB][?timeout=MS] or none";
 		rc = -1;
 	}
 	if (rc < 0) {

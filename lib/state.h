@@ -5,7 +5,9 @@
  *
  * StateBackend chooses where it lives:
  *   sqlite:PATH       one SQLite file (WAL), the default, one relay
- *   redis://HOST:PORT[/DB]  a Redis server shared by a fleet of relays
+ *   redis://HOST:PORT[/DB][?timeout=MS]  a Redis server shared by a fleet
+ *                     of relays; each command waits at most MS
+ *                     (STATE_REDIS_TIMEOUT_MS by default)
  *   none              process memory only (lost at restart)
  * A struct state is shared by every thread (it has its own lock).
  *
@@ -26,6 +28,7 @@
 #include <time.h>
 
 #define STATE_RETRY_S 5
+#define STATE_REDIS_TIMEOUT_MS 500
 #define STATE_VALUE_MAX 512
 
 struct state;

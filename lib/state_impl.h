@@ -32,8 +32,10 @@ extern const struct state_backend state_redis_backend;
 
 /* state_sqlite_open - a SQLite state at path (":memory:" for process memory) */
 int state_sqlite_open(const char *path, void **b_r, const char **error_r);
-/* state_redis_open - a Redis state at host:port, database db; connects
+/* state_redis_open - a Redis state at host:port, database db, each
+ * connect and command bounded by timeout_ms; connects
  * lazily, so an absent server is not an error here */
-int state_redis_open(const char *host, int port, int db, void **b_r, const char **error_r);
+int state_redis_open(const char *host, int port, int db, unsigned timeout_ms, void **b_r,
+    const char **error_r);
 
 #endif

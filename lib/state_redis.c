@@ -6,8 +6,8 @@
  * a counter costs one round trip (INCRBY, EXPIREAT, MGET of the window's
  * buckets).  Any failure drops the connection and returns -1: the front
  * then works from memory and calls again after STATE_RETRY_S, which
- * reconnects.  Connect and command timeouts are short (REDIS_TIMEOUT_MS):
- * a stalled Redis must not stall mail.
+ * reconnects.  Connect and command timeouts are short (500 ms unless the
+ * spec says ?timeout=MS): a stalled Redis must not stall mail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,6 @@
 
 #include "state_impl.h"
 
-#define REDIS_TIMEOUT_MS 500
 #define KEY_MAX 600
 #define BUCKETS_MAX 64
 
@@ -26,6 +25,7 @@ struct rd {
 	char host[256];
 	int port;
 	int db;
+	unsigned timeout_ms;
 	redisContext *c;
 };
 
@@ -41,7 +41,8 @@ static void rd_drop(struct rd *r)
 /* rd_connect - a live connection, or -1 */
 static int rd_connect(struct rd *r)
 {
-	struct timeval tv = { 0, REDIS_TIMEOUT_MS * 1000 };
+	struct timeval tv = { (time_t)(r->timeout_ms / 1000),
+		(suseconds_t)(r->timeout_ms % 1000) * 1000 };
 	redisReply *rep;
 
 	if (r->c != NULL)
@@ -64,7 +65,8 @@ static int rd_connect(struct rd *r)
 	return 0;
 }
 
-int state_redis_open(const char *host, int port, int db, void **b_r, const char **error_r)
+int state_redis_open(const char *host, int port, int db, unsigned timeout_ms, void **b_r,
+    const char **error_r)
 {
 	struct rd *r = calloc(1, sizeof(*r));
 
@@ -74,6 +76,7 @@ int state_redis_open(const char *host, int port, int db, void **b_r, const char 
 	snprintf(r->host, sizeof(r->host), "%s", host);
 	r->port = port;
 	r->db = db;
+	r->timeout_ms = timeout_ms;
 	(void)rd_connect(r);	/* absent now is fine: the front falls back */
 	*b_r = r;
 	return 0;

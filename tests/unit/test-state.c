@@ -55,6 +55,7 @@ int main(void)
 	static const char *const bad[] = {
 		"", "sqlite:", "mysql://x", "redis://", "redis://host", "redis://:6379",
 		"redis://h:0", "redis://h:70000", "redis://h:6379/x", "redis://h:6379/1x",
+		"redis://h:6379/1?timeout=0", "redis://h:6379?timeout=x", "redis://h:6379/1?tmo=5",
 	};
 	char path[] = "/tmp/pf-state-XXXXXX", db[64];
 	struct state *st = NULL;
@@ -85,7 +86,8 @@ int main(void)
 		state_close(&st);
 	}
 	/* port 1 on loopback: nothing listens, the connection is refused at once */
-	ok(state_open("redis://127.0.0.1:1/2", &st, &err) == 0, "redis without a server opens");
+	ok(state_open("redis://127.0.0.1:1/2?timeout=200", &st, &err) == 0,
+	    "redis without a server opens");
 	if (st != NULL) {
 		is_str(state_backend_name(st), "redis", "redis: name");
 		ok(!state_health(st, &err), "redis down: unhealthy (%s)", err);
