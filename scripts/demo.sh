@@ -137,6 +137,10 @@ queue_id_for() {	# the Postfix queue id that cleanup logged for a Message-ID
 	    sed -n 's/.*\]: \([0-9A-F]*\): message-id=.*/\1/p'
 }
 
+has_queue_id() {	# cleanup has logged the queue id of Message-ID $1 (asked anew each try)
+	[ -n "$(queue_id_for "$1")" ]
+}
+
 held() {
 	postqueue -c "$PFENV_CONF" -j 2>/dev/null |
 	    jq -s -e --arg q "$1" 'any(.[]; .queue_id == $q and .queue_name == "hold")' >/dev/null
@@ -182,7 +186,7 @@ for f in samples/*.eml; do
 	answer=$(final_reply "$out")
 	[ -n "$answer" ] || answer=$(first_reply_error "$out")
 	qid=
-	if [ -n "$mid" ] && wait_until 5 test -n "$(queue_id_for "$mid")"; then
+	if [ -n "$mid" ] && wait_until 5 has_queue_id "$mid"; then
 		qid=$(queue_id_for "$mid")
 	fi
 	case $answer in

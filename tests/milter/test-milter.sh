@@ -82,12 +82,19 @@ log_count() {
 	grep -Ec -- "$2" "$1" 2>/dev/null
 }
 
+# log_grew FILE REGEX N - more than N matching lines now
+log_grew() {
+	[ "$(log_count "$1" "$2")" -gt "$3" ]
+}
+
 # reload NAME REGEX - SIGUSR1, then wait for one more log line matching REGEX
 reload() {
 	local name=$1 re=$2 before
 	before=$(log_count "$WORKDIR/$name.log" "$re")
 	kill -USR1 "${PID[$name]}"
-	wait_until 10 test "$(log_count "$WORKDIR/$name.log" "$re")" -gt "$before"
+	# the count is taken again on every try (a $(...) in wait_until's
+	# arguments would be taken once, before the milter has logged)
+	wait_until 10 log_grew "$WORKDIR/$name.log" "$re" "$before"
 }
 
 # held NAME - the rows of NAME's held log: "queue_id verdict status"
