@@ -13,7 +13,6 @@
  * resolver and the message's DNS budget.  A lookup that times out is no evidence: it adds
  * nothing.  At most RCPT_MAX_DOMAINS distinct domains are looked up.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +23,6 @@
 #include "check.h"
 #include "dns.h"
 #include "learn.h"
-#include "state.h"
 
 #define RCPT_MAX_DOMAINS 50
 
@@ -203,52 +201,34 @@ static int add_dead(struct check_ctx *ctx, const char *addr, const char *d, enum
 }
 
 /* bounced - recipient addr hard-bounced in the last SuppressDays: the
- * evidence preflight learn stored ("reason status provider time") */
+ * evidence preflight learn stored */
 static int bounced(struct check_ctx *ctx, const char *addr)
 {
-	char key[400], v[STATE_VALUE_MAX + 1], reason[40], status[16], prov[40], when[32];
-	const char *err;
-	long long t = 0;
+	struct learn_bounce lb;
 	struct finding *f;
+	char when[32];
 	struct tm tm;
-	time_t tt;
-	size_t i;
 
-	if (ctx->env->state == NULL)
+	if (ctx->env->state == NULL || learn_bounce_of(ctx->env->state, addr, ctx->now, &lb) != 1)
 		return 0;
-	snprintf(key, sizeof(key), "bounce:%s", addr);
-	for (i = strlen("bounce:"); key[i] != '\0'; i++)
-		key[i] = (char)tolower((unsigned char)key[i]);
-	if (state_get(ctx->env->state, key, ctx->now, v, sizeof(v), &err) != 1 ||
-	    sscanf(v, "%39s %15s %39s %lld", reason, status, prov, &t) != 4)
-		return 0;
-	tt = (time_t)t;
-	if (gmtime_r(&tt, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
+	if (gmtime_r(&lb.when, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
 	    &tm) == 0)
 		snprintf(when, sizeof(when), "?");
 	f = finding_add(ctx->findings, &rcpt_defs[DEF_BOUNCED], "<%s> hard-bounced on %s: %s "
-	    "(%s, %s)", addr, when, reason, status, prov);
-	return f != NULL && finding_predict(f, strcmp(prov, "unknown") == 0 ? "generic" : prov,
-	    "%s (the reply this recipient got last time)", status) == 0 ? 0 : -1;
+	    "(%s, %s)", addr, when, lb.reason, lb.status, lb.provider);
+	return f != NULL && finding_predict(f, strcmp(lb.provider, "unknown") == 0 ? "generic" :
+	    lb.provider, "%s (the reply this recipient got last time)", lb.status) == 0 ? 0 : -1;
 }
 
 /* domain_bouncing - the recipient domain d had LEARN_DOMAIN_BOUNCES hard
  * bounces or more in SuppressDays (preflight learn counts them) */
 static int domain_bouncing(struct check_ctx *ctx, const char *d)
 {
-	char key[300];
-	const char *err;
 	uint64_t n;
-	size_t i;
 
-	if (ctx->env->state == NULL)
-		return 0;
-	snprintf(key, sizeof(key), "hardbounces:%s", d);
-	for (i = 0; key[i] != '\0'; i++)
-		key[i] = (char)tolower((unsigned char)key[i]);
-	if (state_count(ctx->env->state, key, (ctx->cfg->suppress_days > 0 ?
-	    ctx->cfg->suppress_days : 1) * 86400U, 0, ctx->now, &n, &err) < 0 ||
-	    n < LEARN_DOMAIN_BOUNCES)
+	if (ctx->env->state == NULL ||
+	    (n = learn_domain_bounces(ctx->env->state, ctx->cfg, d, ctx->now)) <
+	    LEARN_DOMAIN_BOUNCES)
 		return 0;
 	return finding_add(ctx->findings, &rcpt_defs[DEF_DOMAIN_BOUNCING], "%s: %llu hard "
 	    "bounces in the last %u days (learned from bounces)", d, (unsigned long long)n,

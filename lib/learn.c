@@ -32,16 +32,24 @@ static unsigned window(const struct config *cfg)
 	return (cfg->suppress_days > 0 ? cfg->suppress_days : 1) * 86400U;
 }
 
+/* make_key - prefix and s, lowercase: addresses and domains are compared
+ * without case */
+static void make_key(char *out, size_t outsz, const char *prefix, const char *s)
+{
+	size_t i;
+
+	snprintf(out, outsz, "%s%s", prefix, s);
+	for (i = 0; out[i] != '\0'; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+}
+
 /* remember_bounce - the hard bounce of one recipient */
 static int remember_bounce(struct state *st, const struct config *cfg,
     const struct explain_item *it, time_t now, const char **error_r)
 {
 	char key[400], value[200];
-	size_t i;
 
-	snprintf(key, sizeof(key), "bounce:%s", it->recipient);
-	for (i = 0; key[i] != '\0'; i++)
-		key[i] = (char)tolower((unsigned char)key[i]);
+	make_key(key, sizeof(key), "bounce:", it->recipient);
 	snprintf(value, sizeof(value), "%s %s %s %lld", it->reason,
 	    it->status[0] != '\0' ? it->status : "-",
 	    it->provider != NULL && it->provider[0] != '\0' ? it->provider : "unknown",
@@ -55,12 +63,34 @@ static int count_domain(struct state *st, const struct config *cfg, const char *
 {
 	char key[300];
 	uint64_t sum;
-	size_t i;
 
-	snprintf(key, sizeof(key), "hardbounces:%s", strrchr(rcpt, '@') + 1);
-	for (i = 0; key[i] != '\0'; i++)
-		key[i] = (char)tolower((unsigned char)key[i]);
+	make_key(key, sizeof(key), "hardbounces:", strrchr(rcpt, '@') + 1);
 	return state_count(st, key, window(cfg), 1, now, &sum, error_r);
+}
+
+int learn_bounce_of(struct state *st, const char *addr, time_t now, struct learn_bounce *b)
+{
+	char key[400], v[STATE_VALUE_MAX + 1];
+	const char *err;
+	long long t;
+
+	make_key(key, sizeof(key), "bounce:", addr);
+	if (state_get(st, key, now, v, sizeof(v), &err) != 1 ||
+	    sscanf(v, "%39s %15s %39s %lld", b->reason, b->status, b->provider, &t) != 4)
+		return 0;
+	b->when = (time_t)t;
+	return 1;
+}
+
+uint64_t learn_domain_bounces(struct state *st, const struct config *cfg, const char *domain,
+    time_t now)
+{
+	char key[300];
+	const char *err;
+	uint64_t n;
+
+	make_key(key, sizeof(key), "hardbounces:", domain);
+	return state_count(st, key, window(cfg), 0, now, &n, &err) == 0 ? n : 0;
 }
 
 int learn_record(struct state *st, const struct config *cfg, const struct explain_list *l,
@@ -147,25 +177,54 @@ static bool evidence(struct check_ctx *ctx, const char *name, uint64_t *n_r,
 	return false;
 }
 
+/* The evidence of one check, looked up once per scan: a message has many
+ * findings of few checks, and each lookup is a state query per reason. */
+struct seen {
+	const char *name;
+	bool found;
+	uint64_t n;
+	const char *prov, *reason;
+};
+
+/* cached - the evidence for check name, from seen[] or looked up into it */
+static const struct seen *cached(struct check_ctx *ctx, const char *name, struct seen *seen,
+    size_t *nseen, size_t max)
+{
+	struct seen *e;
+	size_t i;
+
+	for (i = 0; i < *nseen; i++)
+		if (seen[i].name == name)
+			return &seen[i];
+	if (*nseen == max)
+		return NULL;
+	e = &seen[(*nseen)++];
+	e->name = name;
+	e->found = evidence(ctx, name, &e->n, &e->prov, &e->reason);
+	return e;
+}
+
 int learn_apply(struct check_ctx *ctx, size_t from, const char **error_r)
 {
+	struct seen seen[32];
 	struct buf b = BUF_INIT;
+	const struct seen *e;
 	struct finding *f;
-	const char *name, *prov, *reason;
+	const char *name;
+	size_t i, nseen = 0;
 	char *s;
-	uint64_t n;
-	size_t i;
 
 	if (ctx->env->state == NULL || ctx->ndests == 0)
 		return 0;
 	for (i = from; i < ctx->findings->n; i++) {
 		f = ctx->findings->v[i];
 		if (f->score <= 0 || (name = owner(f->def)) == NULL ||
-		    !evidence(ctx, name, &n, &prov, &reason))
+		    (e = cached(ctx, name, seen, &nseen, sizeof(seen) / sizeof(seen[0]))) == NULL ||
+		    !e->found)
 			continue;
 		if (buf_printf(&b, "%s; %s refused %llu message%s for %s in the last %u days "
-		    "(learned from bounces)", f->summary, prov, (unsigned long long)n,
-		    n == 1 ? "" : "s", reason, window(ctx->cfg) / 86400) < 0 ||
+		    "(learned from bounces)", f->summary, e->prov, (unsigned long long)e->n,
+		    e->n == 1 ? "" : "s", e->reason, window(ctx->cfg) / 86400) < 0 ||
 		    (s = strdup(buf_cstr(&b))) == NULL) {
 			buf_free(&b);
 			return *error_r = "out of memory", -1;

@@ -22,6 +22,7 @@
 #define PF_LEARN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -43,6 +44,21 @@ struct learn_stats {
 	size_t counted;		/* permanent rejections counted per provider */
 };
 
+/* What the last hard bounce of an address said (learn_bounce_of). */
+struct learn_bounce {
+	char reason[40];	/* userunknown, ... */
+	char status[16];	/* "5.1.1", or "-" */
+	char provider[40];	/* profile name, or "unknown" */
+	time_t when;
+};
+
+/* learn_bounce_of - the hard bounce learned for addr (any case) within
+ * SuppressDays: 1 (*b filled), 0 none (or the state failed) */
+int learn_bounce_of(struct state *st, const char *addr, time_t now, struct learn_bounce *b);
+/* learn_domain_bounces - hard bounces learned for domain's addresses in
+ * SuppressDays (0 when the state failed) */
+uint64_t learn_domain_bounces(struct state *st, const struct config *cfg, const char *domain,
+    time_t now);
 /* learn_record - store what the rejections of l teach, at now */
 int learn_record(struct state *st, const struct config *cfg, const struct explain_list *l,
     time_t now, struct learn_stats *stats, const char **error_r);

@@ -48,6 +48,9 @@ bool cli_json_balanced(const char *s);
 /* cli_json_pretty - print a JSON text that passed cli_json_balanced,
  * indented two spaces per level, control characters shown as '?' */
 void cli_json_pretty(const char *s);
+/* cli_read_input - the whole of file ("-" = standard input) into b, at
+ * most max bytes; 0, or CLI_EX_NOINPUT after printing "cmd: file: why" */
+int cli_read_input(const char *cmd, const char *file, size_t max, struct buf *b);
 /* cli_format_time - "YYYY-MM-DD HH:MM:SS" in local time into buf */
 void cli_format_time(time_t t, char *buf, size_t size);
 

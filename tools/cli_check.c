@@ -123,43 +123,6 @@ static int check_parse_args(int argc, char **argv, struct check_opts *o)
 	return 0;
 }
 
-/* check_read - read the whole input into b; 0 or CLI_EX_NOINPUT */
-static int check_read(const char *file, struct buf *b)
-{
-	bool is_stdin = strcmp(file, "-") == 0;
-	int fd = is_stdin ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
-	const char *name = is_stdin ? "standard input" : file;
-	char chunk[65536];
-	ssize_t n;
-
-	if (fd < 0) {
-		cli_err("check: %s: %s", name, strerror(errno));
-		return CLI_EX_NOINPUT;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (b->len + (size_t)n > CHECK_INPUT_MAX) {
-			cli_err("check: %s: larger than %zu MiB", name, CHECK_INPUT_MAX >> 20);
-			n = -2;
-			break;
-		}
-		if (buf_append(b, chunk, (size_t)n) < 0) {
-			cli_err("check: %s: out of memory", name);
-			n = -2;
-			break;
-		}
-	}
-	if (n == -1)
-		cli_err("check: %s: %s", name, strerror(errno));
-	if (!is_stdin)
-		close(fd);
-	return n < 0 ? CLI_EX_NOINPUT : 0;
-}
-
 /* check_add_addr - add the address of one To/Cc list element */
 static int check_add_addr(struct msg *m, const char *s, size_t len, const char **error_r)
 {
@@ -375,7 +338,7 @@ int cli_check(int argc, char **argv)
 		rc = CLI_EX_SOFTWARE;
 	}
 	if (rc == 0)
-		rc = check_read(o.file, &in);
+		rc = cli_read_input("check", o.file, CHECK_INPUT_MAX, &in);
 	if (rc == 0)
 		rc = check_run(&o, cfg, &in);
 	buf_free(&in);

@@ -116,45 +116,16 @@ static int explain_parse_args(int argc, char **argv, struct explain_opts *o)
 	return 0;
 }
 
-/* explain_read - the whole file (or stdin for "-") into b */
+/* explain_read - the whole file (or stdin for "-") into b; empty is no input */
 static int explain_read(const char *file, struct buf *b)
 {
-	bool is_stdin = strcmp(file, "-") == 0;
-	int fd = is_stdin ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
-	const char *name = is_stdin ? "standard input" : file;
-	char chunk[65536];
-	ssize_t n;
+	int rc = cli_read_input("explain", file, EXPLAIN_INPUT_MAX, b);
 
-	if (fd < 0) {
-		cli_err("explain: %s: %s", name, strerror(errno));
+	if (rc == 0 && b->len == 0) {
+		cli_err("explain: %s: empty", strcmp(file, "-") == 0 ? "standard input" : file);
 		return CLI_EX_NOINPUT;
 	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (b->len + (size_t)n > EXPLAIN_INPUT_MAX) {
-			cli_err("explain: %s: larger than %zu MiB", name, EXPLAIN_INPUT_MAX >> 20);
-			n = -2;
-			break;
-		}
-		if (buf_append(b, chunk, (size_t)n) < 0) {
-			cli_err("explain: %s: out of memory", name);
-			n = -2;
-			break;
-		}
-	}
-	if (n == -1)
-		cli_err("explain: %s: %s", name, strerror(errno));
-	if (!is_stdin)
-		close(fd);
-	if (n >= 0 && b->len == 0) {
-		cli_err("explain: %s: empty", name);
-		return CLI_EX_NOINPUT;
-	}
-	return n < 0 ? CLI_EX_NOINPUT : 0;
+	return rc;
 }
 
 /* print_text - s on stdout with control characters other than newline shown

@@ -54,9 +54,10 @@ static void learn_usage(FILE *f)
 	    "  -h, --help         this help\n", cli_default_config());
 }
 
-/* read_from - fd from offset to its end, complete lines only for a log;
- * *end_r gets the offset after the last byte kept */
-static int read_from(int fd, off_t offset, bool lines, struct buf *b, off_t *end_r)
+/* read_from - a log from offset to its end, complete lines only (a line
+ * still being written is read next time); *end_r gets the offset after
+ * the last byte kept */
+static int read_from(int fd, off_t offset, struct buf *b, off_t *end_r)
 {
 	char chunk[65536];
 	ssize_t n;
@@ -76,8 +77,7 @@ static int read_from(int fd, off_t offset, bool lines, struct buf *b, off_t *end
 			return -1;
 	}
 	keep = b->len;
-	/* a line still being written is read next time */
-	while (lines && keep > 0 && b->data[keep - 1] != '\n')
+	while (keep > 0 && b->data[keep - 1] != '\n')
 		keep--;
 	b->len = keep;
 	*end_r = offset + (off_t)keep;
@@ -107,7 +107,7 @@ static int log_input(struct state *st, const char *path, struct buf *b, char *po
 	    dev != (unsigned long long)sb.st_dev || ino != (unsigned long long)sb.st_ino ||
 	    off > (unsigned long long)sb.st_size)
 		off = 0;	/* new, rotated or truncated: from the start */
-	if (read_from(fd, (off_t)off, true, b, &end) < 0) {
+	if (read_from(fd, (off_t)off, b, &end) < 0) {
 		cli_err("learn: %s: %s", path, strerror(errno));
 		close(fd);
 		return CLI_EX_NOINPUT;
@@ -141,7 +141,6 @@ static int learn_run(const struct learn_opts *o, const struct config *cfg)
 	struct buf in = BUF_INIT;
 	char pos_key[4200] = "", pos_val[128] = "";
 	const char *err = NULL;
-	off_t end;
 	int rc;
 
 	if (state_open(cfg->state_backend, &st, &err) < 0) {
@@ -150,10 +149,8 @@ static int learn_run(const struct learn_opts *o, const struct config *cfg)
 	}
 	if (o->log != NULL)
 		rc = log_input(st, o->log, &in, pos_key, sizeof(pos_key), pos_val, sizeof(pos_val));
-	else if ((rc = read_from(STDIN_FILENO, 0, false, &in, &end)) < 0) {
-		cli_err("learn: standard input: %s", strerror(errno));
-		rc = CLI_EX_NOINPUT;
-	}
+	else
+		rc = cli_read_input("learn", "-", LEARN_INPUT_MAX, &in);
 	if (rc == 0 && (explain_input(cfg->profiles, buf_cstr(&in), in.len,
 	    o->log != NULL ? EXPLAIN_LOG : EXPLAIN_BOUNCE, &l, &err) < 0 ||
 	    learn_record(st, cfg, &l, time(NULL), &stats, &err) < 0 ||

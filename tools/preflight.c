@@ -8,6 +8,8 @@
  * the CLI is installed).  The JSON helpers only check and re-indent text
  * that this program's own writers produced; they are not a parser.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +92,42 @@ void cli_print_safe(FILE *f, const char *s)
 			c = '?';
 		fputc(c, f);
 	}
+}
+
+int cli_read_input(const char *cmd, const char *file, size_t max, struct buf *b)
+{
+	bool is_stdin = strcmp(file, "-") == 0;
+	int fd = is_stdin ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
+	const char *name = is_stdin ? "standard input" : file;
+	char chunk[65536];
+	ssize_t n;
+
+	if (fd < 0) {
+		cli_err("%s: %s: %s", cmd, name, strerror(errno));
+		return CLI_EX_NOINPUT;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (b->len + (size_t)n > max) {
+			cli_err("%s: %s: larger than %zu MiB", cmd, name, max >> 20);
+			n = -2;
+			break;
+		}
+		if (buf_append(b, chunk, (size_t)n) < 0) {
+			cli_err("%s: %s: out of memory", cmd, name);
+			n = -2;
+			break;
+		}
+	}
+	if (n == -1)
+		cli_err("%s: %s: %s", cmd, name, strerror(errno));
+	if (!is_stdin)
+		close(fd);
+	return n < 0 ? CLI_EX_NOINPUT : 0;
 }
 
 void cli_format_time(time_t t, char *buf, size_t size)
