@@ -200,7 +200,7 @@ static int check_limits(struct check_ctx *ctx, const struct mime_tree *t)
 	if (ctx->msg->body_truncated)
 		rc |= buf_printf(&b, "%sbody of %" PRIu64 " bytes over MaxBodyBytes (%" PRIu64
 		    "), only the first %zu inspected", b.len ? "; " : "", ctx->msg->body.bytes,
-		    ctx->msg->body_keep, (size_t)ctx->msg->body_spool.len);
+		    ctx->msg->body_keep, (size_t)msg_body_kept(ctx->msg));
 	if (rc == 0 && b.len > 0)
 		rc = emit(ctx, DEF_LIMIT, &b, 1, "not fully inspected: ");
 	buf_free(&b);

@@ -215,12 +215,30 @@ static DKIM_STAT feed_header(DKIM *d, const struct msg_header *h, struct buf *b)
 }
 
 /* feed_message - headers, end of headers, body; the eom status */
+struct body_state {
+	DKIM *d;
+	DKIM_STAT st;
+};
+
+/* feed_body - one chunk of the kept body; stops only when out of memory */
+static int feed_body(void *arg, const char *p, size_t n)
+{
+	struct body_state *bs = arg;
+	DKIM_STAT st = dkim_body(bs->d, (u_char *)p, n);
+
+	if (st != DKIM_STAT_NORESOURCE)
+		return 0;
+	bs->st = st;
+	return 1;
+}
+
 static DKIM_STAT feed_message(DKIM *d, const struct msg *m)
 {
 	struct buf b = BUF_INIT;
 	DKIM_STAT st = DKIM_STAT_OK;
-	const char *body;
-	size_t i, body_len;
+	struct body_state bs;
+	const char *err;
+	size_t i;
 
 	for (i = 0; i < m->nhdrs && st != DKIM_STAT_NORESOURCE; i++)
 		if (!m->hdrs[i].malformed && m->hdrs[i].name[0] != '\0')
@@ -231,11 +249,12 @@ static DKIM_STAT feed_message(DKIM *d, const struct msg *m)
 	st = dkim_eoh(d);
 	if (st == DKIM_STAT_NOSIG || st == DKIM_STAT_NORESOURCE)
 		return st;
-	msg_body_view(m, &body, &body_len);
-	if (body_len > 0)
-		st = dkim_body(d, (u_char *)body, body_len);
-	if (st == DKIM_STAT_NORESOURCE)
-		return st;
+	bs.d = d;
+	bs.st = DKIM_STAT_OK;
+	if (msg_body_each(m, feed_body, &bs, &err) < 0 && bs.st == DKIM_STAT_OK)
+		bs.st = DKIM_STAT_NORESOURCE;	/* the spool could not be read */
+	if (bs.st == DKIM_STAT_NORESOURCE)
+		return bs.st;
 	return dkim_eom(d, NULL);
 }
 

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gmime/gmime.h>
 
@@ -85,17 +86,14 @@ static void parser_warning(gint64 offset, GMimeParserWarning code,
 		pv->no_boundary = true;
 }
 
-/* rebuild - headers as kept, a blank line, then the kept body.  This
- * copies a spooled body back into memory for the parse; a zero-copy parse
- * over the spool file is left for the performance work. */
+/* rebuild - the headers as kept and a blank line: the message when no
+ * body byte was kept (msg.c keeps this block at the head of the spool
+ * otherwise) */
 static GByteArray *rebuild(const struct msg *m)
 {
-	const char *body;
-	size_t i, total, body_len;
+	size_t i, total = 2;
 	GByteArray *ba;
 
-	msg_body_view(m, &body, &body_len);
-	total = 2 + body_len;
 	for (i = 0; i < m->nhdrs; i++)
 		total += strlen(m->hdrs[i].name) + strlen(m->hdrs[i].value) + 4;
 	if (total > G_MAXUINT / 2)
@@ -112,33 +110,36 @@ static GByteArray *rebuild(const struct msg *m)
 		g_byte_array_append(ba, (const guint8 *)"\r\n", 2);
 	}
 	g_byte_array_append(ba, (const guint8 *)"\r\n", 2);
-	if (body_len > 0)
-		g_byte_array_append(ba, (const guint8 *)body, (guint)body_len);
 	return ba;
 }
 
-/* raw_span - the encoded bytes of a leaf inside the rebuilt message */
-static bool raw_span(struct mime_priv *pv, GMimeObject *obj,
-    const guint8 **p_r, size_t *n_r)
+/* message_stream - the message for the parser.  A body spooled to disk is
+ * parsed from the file with read(2): nothing of it is copied to the heap
+ * or stays mapped, so 16 messages of 25 MB cost their parse buffers, not
+ * 400 MB.  A body in memory (at most SpoolMemory) is copied once into the
+ * array the memory stream owns. */
+static GMimeStream *message_stream(const struct msg *m, struct mime_priv *pv)
 {
-	GMimeDataWrapper *w;
-	GMimeStream *s;
-	gint64 end;
+	const char *p;
+	uint64_t len;
+	int fd, dfd;
 
-	if (!GMIME_IS_PART(obj) || (w = g_mime_part_get_content(GMIME_PART(obj))) == NULL)
-		return false;
-	s = g_mime_data_wrapper_get_stream(w);
-	if (s == NULL || !GMIME_IS_STREAM_MEM(s) ||
-	    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s)) != pv->raw)
-		return false;
-	end = s->bound_end < 0 ? (gint64)pv->raw->len : s->bound_end;
-	if (s->bound_start < 0 || end > (gint64)pv->raw->len || end < s->bound_start)
-		return false;
-	*p_r = pv->raw->data + s->bound_start;
-	*n_r = (size_t)(end - s->bound_start);
-	return true;
+	if (msg_whole(m, &p, &fd, &len)) {
+		if (fd >= 0 && (dfd = dup(fd)) >= 0)
+			return g_mime_stream_fs_new_with_bounds(dfd, 0, (gint64)len);
+		if (fd < 0 && len <= G_MAXUINT / 2) {
+			pv->raw = g_byte_array_sized_new((guint)len);
+			g_byte_array_append(pv->raw, (const guint8 *)p, (guint)len);
+		}
+	} else {
+		pv->raw = rebuild(m);
+	}
+	if (pv->raw == NULL)
+		pv->raw = g_byte_array_new();	/* absurd size: parse nothing */
+	return g_mime_stream_mem_new_with_byte_array(pv->raw);
 }
 
+/* base64_bad - bytes outside the base64 alphabet and white space */
 static bool base64_bad(const guint8 *p, size_t n)
 {
 	size_t i;
@@ -151,6 +152,42 @@ static bool base64_bad(const guint8 *p, size_t n)
 			return true;
 	}
 	return false;
+}
+
+/* raw_check - the encoded size of a leaf and, for base64, whether its
+ * encoded bytes stray from the alphabet; read in place from the message
+ * in memory, or through the file stream.  False when it is neither. */
+static bool raw_check(struct mime_priv *pv, GMimeObject *obj, bool b64,
+    size_t *n_r, bool *bad_r)
+{
+	GMimeDataWrapper *w;
+	GMimeStream *s;
+	gint64 end;
+	guint8 chunk[CHUNK];
+	ssize_t n;
+
+	*bad_r = false;
+	if (!GMIME_IS_PART(obj) || (w = g_mime_part_get_content(GMIME_PART(obj))) == NULL ||
+	    (s = g_mime_data_wrapper_get_stream(w)) == NULL || s->bound_start < 0)
+		return false;
+	if (GMIME_IS_STREAM_MEM(s) && g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s)) == pv->raw) {
+		end = s->bound_end < 0 ? (gint64)pv->raw->len : s->bound_end;
+		if (end > (gint64)pv->raw->len || end < s->bound_start)
+			return false;
+		*n_r = (size_t)(end - s->bound_start);
+		*bad_r = b64 && base64_bad(pv->raw->data + s->bound_start, *n_r);
+		return true;
+	}
+	if (!GMIME_IS_STREAM_FS(s) || s->bound_end < s->bound_start)
+		return false;
+	*n_r = (size_t)(s->bound_end - s->bound_start);
+	if (b64) {
+		g_mime_stream_reset(s);
+		while (!*bad_r && (n = g_mime_stream_read(s, (char *)chunk, sizeof(chunk))) > 0)
+			*bad_r = base64_bad(chunk, (size_t)n);
+		g_mime_stream_reset(s);
+	}
+	return true;
 }
 
 /* multipart_problems - the structure bits one multipart contributes */
@@ -190,10 +227,9 @@ static bool fill_part(struct mime_tree *t, struct mime_part *p, GMimeObject *obj
 	struct mime_priv *pv = t->priv;
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	char *mt = ct != NULL ? g_mime_content_type_get_mime_type(ct) : NULL;
-	const guint8 *raw;
 	const char *b;
 	size_t rawlen;
-	bool nomem = false;
+	bool nomem = false, bad;
 
 	p->type = xstrdup_lower(mt != NULL ? mt : "text/plain", &nomem);
 	g_free(mt);
@@ -213,10 +249,10 @@ static bool fill_part(struct mime_tree *t, struct mime_part *p, GMimeObject *obj
 	if (p->encoding != NULL &&
 	    g_mime_content_encoding_from_string(p->encoding) == GMIME_CONTENT_ENCODING_DEFAULT)
 		p->problems |= MIME_P_BAD_CTE;
-	if (raw_span(pv, obj, &raw, &rawlen)) {
+	if (raw_check(pv, obj, p->encoding != NULL && strcmp(p->encoding, "base64") == 0,
+	    &rawlen, &bad)) {
 		p->encoded_size = rawlen;
-		if (p->encoding != NULL && strcmp(p->encoding, "base64") == 0 &&
-		    base64_bad(raw, rawlen))
+		if (bad)
 			p->problems |= MIME_P_BAD_BASE64;
 	}
 	if (p->multipart) {
@@ -304,9 +340,7 @@ int mime_parse(const struct msg *m, const struct mime_limits *lim,
 	pthread_once(&gmime_once, gmime_init_once);
 	t->limits = *lim;
 	t->priv = pv;
-	if ((pv->raw = rebuild(m)) == NULL)
-		pv->raw = g_byte_array_new();	/* absurd size: parse nothing */
-	pv->stream = g_mime_stream_mem_new_with_byte_array(pv->raw);
+	pv->stream = message_stream(m, pv);
 	opts = g_mime_parser_options_new();
 	g_mime_parser_options_set_warning_callback(opts, parser_warning, pv);
 	parser = g_mime_parser_new_with_stream(pv->stream);

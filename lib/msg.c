@@ -1,11 +1,10 @@
 /*
  * msg - the message model (see msg.h for the contract).
  *
- * Headers are kept as received plus an unfolded copy; body bytes are
- * counted and classified as they stream past, in one pass, and copied only
- * as far as body_keep allows (for DKIM).  Limits on hostile input: header
- * bytes kept are capped at max_header_bytes (the rest is counted in
- * headers_dropped), body bytes kept at body_keep.
+ * Headers are kept as received plus an unfolded copy; the body scanner is
+ * msg_body.c.  Limits on hostile input: header bytes kept are capped at
+ * max_header_bytes (the rest is counted in headers_dropped), body bytes
+ * kept at body_keep.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +51,7 @@ static void msg_clear_message(struct msg *m)
 	m->lf_input = false;
 	memset(&m->body, 0, sizeof(m->body));
 	spool_clear(&m->body_spool);
+	m->head_len = 0;
 	m->body_truncated = false;
 	m->cur_line_len = 0;
 	m->prev_cr = m->line_flagged_bare = m->line_flagged_8bit = false;
@@ -195,132 +195,6 @@ int msg_add_header(struct msg *m, const char *name, const char *value, const cha
 		if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
 			wire++;
 	return msg_keep_header(m, name, nlen, value, vlen, wire, 0, false, error_r);
-}
-
-/* body_end_line - close the current body line */
-static void body_end_line(struct msg *m)
-{
-	struct msg_body_stats *b = &m->body;
-
-	b->lines++;
-	if (m->cur_line_len > MSG_LINE_MAX) {
-		b->long_lines++;
-		if (b->first_long_line == 0)
-			b->first_long_line = b->lines;
-	}
-	if (m->cur_line_len > b->longest_line)
-		b->longest_line = m->cur_line_len;
-	m->cur_line_len = 0;
-	m->line_flagged_bare = m->line_flagged_8bit = false;
-}
-
-/* body_bare - note a bare CR or LF on the current line */
-static void body_bare(struct msg *m, bool cr)
-{
-	if (cr)
-		m->body.bare_cr++;
-	else
-		m->body.bare_lf++;
-	if (!m->line_flagged_bare && m->body.first_bare_line == 0)
-		m->body.first_bare_line = m->body.lines + 1;
-	m->line_flagged_bare = true;
-}
-
-/* body_keep_span - keep n more body bytes, as many as body_keep allows:
- * the kept body is always the first min(size, body_keep) bytes */
-static void body_keep_span(struct msg *m, const void *p, size_t n)
-{
-	uint64_t kept = m->body_spool.len;
-	uint64_t room = m->body_keep > kept ? m->body_keep - kept : 0;
-	const char *err;
-
-	if (n == 0 || m->body_truncated)
-		return;
-	if (n > room)
-		m->body_truncated = true;
-	if (spool_append(&m->body_spool, p, n > room ? (size_t)room : n, &err) < 0)
-		m->body_truncated = true;
-}
-
-/* body_retain - keep a chunk for DKIM; an all-LF file gets CRLF, which is
- * what the signer saw on the wire */
-static void body_retain(struct msg *m, const char *p, size_t len)
-{
-	const char *nl;
-
-	if (!m->lf_input) {
-		body_keep_span(m, p, len);
-		return;
-	}
-	while (len > 0 && (nl = memchr(p, '\n', len)) != NULL) {
-		body_keep_span(m, p, (size_t)(nl - p));
-		body_keep_span(m, "\r\n", 2);
-		len -= (size_t)(nl - p) + 1;
-		p = nl + 1;
-	}
-	body_keep_span(m, p, len);
-}
-
-void msg_body(struct msg *m, const void *data, size_t len)
-{
-	const unsigned char *p = data, *end = p + len;
-
-	m->in_body = true;
-	body_retain(m, data, len);
-	m->body.bytes += len;
-	for (; p < end; p++) {
-		unsigned char c = *p;
-
-		if (m->prev_cr) {
-			m->prev_cr = false;
-			if (c == '\n') {
-				body_end_line(m);
-				continue;
-			}
-			/* A CR without LF stays part of the line. */
-			body_bare(m, true);
-			m->cur_line_len++;
-		}
-		if (c == '\r') {
-			m->prev_cr = true;
-		} else if (c == '\n') {
-			/* On-disk LF files are read as CRLF: one more byte on the wire. */
-			if (m->lf_input)
-				m->body.bytes++;
-			else
-				body_bare(m, false);
-			body_end_line(m);
-		} else {
-			m->cur_line_len++;
-			if (c >= 0x80) {
-				m->body.eightbit++;
-				if (!m->line_flagged_8bit && m->body.first_8bit_line == 0)
-					m->body.first_8bit_line = m->body.lines + 1;
-				m->line_flagged_8bit = true;
-			} else if (c == 0)
-				m->body.nul++;
-		}
-	}
-}
-
-void msg_body_end(struct msg *m)
-{
-	const char *err;
-
-	if (m->prev_cr) {
-		m->prev_cr = false;
-		body_bare(m, true);
-		m->cur_line_len++;
-	}
-	if (m->cur_line_len > 0 || m->line_flagged_bare || m->line_flagged_8bit)
-		body_end_line(m);
-	if (spool_finish(&m->body_spool, &err) < 0)
-		m->body_truncated = true;	/* the view is then empty */
-}
-
-void msg_body_view(const struct msg *m, const char **p_r, size_t *len_r)
-{
-	spool_view(&m->body_spool, p_r, len_r);
 }
 
 /* line_end - offset just past the line starting at off (its LF), or len */

@@ -82,9 +82,13 @@ struct msg {
 	 * file.  The caller sets body_keep (the limit, 0 = keep nothing;
 	 * msg_reset keeps both); body_truncated says some bytes were not kept
 	 * (over the limit, out of memory, a full disk).  Read them with
-	 * msg_body_view after msg_body_end. */
+	 * msg_body_view after msg_body_end.  When any body byte is kept, the
+	 * spool starts with the headers as kept and a blank line (head_len
+	 * bytes), so the MIME parser reads the message where it lies, in
+	 * memory or in the file, without another copy. */
 	struct spool body_spool;
 	uint64_t body_keep;
+	size_t head_len;
 	bool body_truncated;
 	/* streaming state of the body scanner */
 	uint64_t cur_line_len;
@@ -122,6 +126,19 @@ void msg_body_end(struct msg *m);
 /* msg_body_view - the kept body bytes as one buffer (valid until the msg
  * changes); *p_r is NULL when none are kept */
 void msg_body_view(const struct msg *m, const char **p_r, size_t *len_r);
+/* msg_body_each - call fn over the kept body in order, in chunks, reading
+ * a spooled file with pread so that no page of it stays mapped (a 25 MB
+ * body costs 64 KB of memory).  Returns 0, fn's first non-zero result, or
+ * -1 with *error_r set when the file cannot be read. */
+int msg_body_each(const struct msg *m, int (*fn)(void *arg, const char *p, size_t n),
+    void *arg, const char **error_r);
+/* msg_body_kept - the number of body bytes kept */
+uint64_t msg_body_kept(const struct msg *m);
+/* msg_whole - the header block and kept body as one message: in
+ * memory (*p_r, *len_r; *fd_r = -1), or in the spool file (*fd_r, the
+ * whole file, *len_r bytes; *p_r NULL).  Returns false when no body byte
+ * was kept: the caller then builds the message from the headers. */
+bool msg_whole(const struct msg *m, const char **p_r, int *fd_r, uint64_t *len_r);
 
 /* msg_parse - fill headers and body statistics from a whole RFC 5322
  * message.  A file that uses bare LF throughout (the usual on-disk form) is

@@ -11,6 +11,9 @@
 
 #include "spool.h"
 
+/* what spool_each reads from the file at a time */
+#define SPOOL_CHUNK (64u * 1024u)
+
 void spool_init(struct spool *s, uint64_t memory_max)
 {
 	memset(s, 0, sizeof(*s));
@@ -95,6 +98,41 @@ void spool_view(const struct spool *s, const char **p_r, size_t *len_r)
 		*p_r = s->mem.data;
 		*len_r = s->mem.len;
 	}
+}
+
+int spool_each(const struct spool *s, uint64_t off,
+    int (*fn)(void *arg, const char *p, size_t n), void *arg, const char **error_r)
+{
+	char *chunk;
+	int rc = 0;
+
+	if (off >= s->len)
+		return 0;
+	if (s->fd < 0)
+		return fn(arg, s->mem.data + off, (size_t)(s->len - off));
+	if ((chunk = malloc(SPOOL_CHUNK)) == NULL)
+		return *error_r = "out of memory", -1;
+	while (off < s->len && rc == 0) {
+		size_t want = s->len - off < SPOOL_CHUNK ? (size_t)(s->len - off) : SPOOL_CHUNK;
+		ssize_t got = pread(s->fd, chunk, want, (off_t)off);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			*error_r = "cannot read the spool file";
+			rc = -1;
+			break;
+		}
+		rc = fn(arg, chunk, (size_t)got);
+		off += (uint64_t)got;
+	}
+	free(chunk);
+	return rc;
+}
+
+int spool_fd(const struct spool *s)
+{
+	return s->fd;
 }
 
 bool spool_on_disk(const struct spool *s)

@@ -42,6 +42,13 @@ int spool_finish(struct spool *s, const char **error_r);
 /* spool_view - the kept bytes as one buffer (after spool_finish); *p_r is
  * NULL when nothing is kept */
 void spool_view(const struct spool *s, const char **p_r, size_t *len_r);
+/* spool_each - fn over the bytes from off, in order: one call when in
+ * memory, pread chunks of 64 KB from the file; 0, fn's first non-zero
+ * result, or -1 with *error_r when the file cannot be read */
+int spool_each(const struct spool *s, uint64_t off,
+    int (*fn)(void *arg, const char *p, size_t n), void *arg, const char **error_r);
+/* spool_fd - the file descriptor once on disk, else -1 (owned by the spool) */
+int spool_fd(const struct spool *s);
 /* spool_on_disk - true once the bytes moved to a file */
 bool spool_on_disk(const struct spool *s);
 /* spool_clear - release memory, mapping and file; the spool is empty again */

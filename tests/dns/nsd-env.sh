@@ -9,6 +9,8 @@
 #   nsd_restart        stop and start again over the same ZONEDIR (reload)
 #   nsd_stop           stop it (tests of DNS failure stop it on purpose)
 #   zone_header NAME   print an SOA and NS head for a zone file
+#   nsd_queries        queries answered so far (needs NSD_CONTROL=1 before
+#                      nsd_start: nsd-control on a free port, own keys)
 #
 # Nothing here touches the system's nsd: config, pid file, zones and log
 # all live under $WORKDIR/nsd, and nsd runs as root without a chroot.
@@ -41,9 +43,21 @@ server:
   logfile: "$WORKDIR/nsd/nsd.log"
   verbosity: 1
   server-count: 1
-remote-control:
-  control-enable: no
 CONF
+	if [ "${NSD_CONTROL:-0}" = 1 ]; then
+		cat <<CONF
+remote-control:
+  control-enable: yes
+  control-interface: 127.0.0.1
+  control-port: $NSD_CONTROL_PORT
+  server-key-file: "$WORKDIR/nsd/nsd_server.key"
+  server-cert-file: "$WORKDIR/nsd/nsd_server.pem"
+  control-key-file: "$WORKDIR/nsd/nsd_control.key"
+  control-cert-file: "$WORKDIR/nsd/nsd_control.pem"
+CONF
+	else
+		printf 'remote-control:\n  control-enable: no\n'
+	fi
 	for z in "$dir"/*.zone; do
 		[ -e "$z" ] || continue
 		name=$(basename "$z" .zone)
@@ -63,6 +77,13 @@ nsd_start() {
 	mkdir -p "$WORKDIR/nsd"
 	[ -n "${NSD_PORT:-}" ] || NSD_PORT=$(free_port)
 	NSD_ADDR="127.0.0.1@$NSD_PORT"
+	if [ "${NSD_CONTROL:-0}" = 1 ]; then
+		NSD_CONTROL_PORT=$(free_port)
+		nsd-control-setup -d "$WORKDIR/nsd" >"$WORKDIR/nsd/control-setup.out" 2>&1 || {
+			cat "$WORKDIR/nsd/control-setup.out" >&2
+			return 1
+		}
+	fi
 	_nsd_conf "$NSD_ZONEDIR" > "$WORKDIR/nsd/nsd.conf"
 	if ! nsd-checkconf "$WORKDIR/nsd/nsd.conf" >"$WORKDIR/nsd/checkconf.out" 2>&1; then
 		cat "$WORKDIR/nsd/checkconf.out" >&2
@@ -84,6 +105,12 @@ nsd_stop() {
 	kill "$pid" 2>/dev/null
 	wait_until 10 sh -c "! kill -0 $pid 2>/dev/null"
 	rm -f "$WORKDIR/nsd/nsd.pid"
+}
+
+# nsd_queries - the number of queries nsd has answered since it started
+nsd_queries() {
+	nsd-control -c "$WORKDIR/nsd/nsd.conf" stats_noreset 2>/dev/null |
+	    awk -F= '$1 == "num.queries" { print $2; found = 1 } END { if (!found) print "?" }'
 }
 
 nsd_restart() {

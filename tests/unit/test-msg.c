@@ -1,5 +1,6 @@
 /* test-msg - the message model: parsing, header unfolding, body statistics */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,100 @@ static void test_body(void)
 			msg_free(&m);
 		}
 	}
+}
+
+/* ref_stats - the statistics straight from their definitions, over the
+ * whole body at once: the reference for the block scanner */
+static void ref_stats(const unsigned char *d, size_t n, struct msg_body_stats *r)
+{
+	size_t start = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->bytes = n;
+	while (start < n) {
+		size_t end = start, len, k;
+		bool bare = false, hi = false;
+
+		while (end < n && !(d[end] == '\n'))
+			end++;
+		/* the line is d[start..end); a CR right before its LF ends it */
+		len = end - start;
+		if (end < n && len > 0 && d[end - 1] == '\r')
+			len--;
+		for (k = start; k < start + len; k++) {
+			if (d[k] == '\r') {
+				r->bare_cr++;
+				bare = true;
+			} else if (d[k] >= 0x80) {
+				r->eightbit++;
+				hi = true;
+			} else if (d[k] == 0)
+				r->nul++;
+		}
+		if (end < n && (end == start || d[end - 1] != '\r')) {
+			r->bare_lf++;
+			bare = true;
+		}
+		r->lines++;
+		if (bare && r->first_bare_line == 0)
+			r->first_bare_line = r->lines;
+		if (hi && r->first_8bit_line == 0)
+			r->first_8bit_line = r->lines;
+		if (len > MSG_LINE_MAX) {
+			r->long_lines++;
+			if (r->first_long_line == 0)
+				r->first_long_line = r->lines;
+		}
+		if (len > r->longest_line)
+			r->longest_line = len;
+		start = end + 1;
+	}
+}
+
+/* test_body_random - random bodies in random chunks give the reference's
+ * statistics, whichever path (blocks or bytes) each byte took */
+static void test_body_random(void)
+{
+	static const unsigned char pick[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n\r\n\r\n\r\x80\xff\0\n";
+	unsigned seed = 12345, round, bad = 0;
+
+	for (round = 0; round < 2000; round++) {
+		size_t n = (seed = seed * 1103515245u + 12345u) % 3000, i, off = 0;
+		unsigned char *d = malloc(n + 1);
+		struct msg_body_stats r;
+		struct msg *m = msg_new(0);
+		unsigned mode = (seed >> 16) % 4;
+
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mode 0: mostly plain; 3: long lines, few line ends */
+			d[i] = mode == 3 && (seed >> 16) % 50 ? 'x' :
+			    mode == 0 && (seed >> 16) % 8 ? 'y' : pick[(seed >> 16) % (sizeof(pick) - 1)];
+		}
+		while (off < n) {
+			size_t c = 1 + (seed = seed * 1103515245u + 12345u) % 97;
+
+			c = c > n - off ? n - off : c;
+			msg_body(m, d + off, c);
+			off += c;
+		}
+		msg_body_end(m);
+		ref_stats(d, n, &r);
+		if (memcmp(&r, &m->body, sizeof(r)) != 0 && bad++ == 0)
+			printf("# round %u (%zu bytes): lines %lu/%lu cr %lu/%lu lf %lu/%lu 8bit %lu/%lu "
+			    "first8 %lu/%lu firstbare %lu/%lu longest %lu/%lu\n", round, n,
+			    (unsigned long)m->body.lines, (unsigned long)r.lines,
+			    (unsigned long)m->body.bare_cr, (unsigned long)r.bare_cr,
+			    (unsigned long)m->body.bare_lf, (unsigned long)r.bare_lf,
+			    (unsigned long)m->body.eightbit, (unsigned long)r.eightbit,
+			    (unsigned long)m->body.first_8bit_line, (unsigned long)r.first_8bit_line,
+			    (unsigned long)m->body.first_bare_line, (unsigned long)r.first_bare_line,
+			    (unsigned long)m->body.longest_line, (unsigned long)r.longest_line);
+
+		msg_free(&m);
+		free(d);
+	}
+	ok(bad == 0, "2000 random bodies in random chunks: statistics match the reference (%u differ)", bad);
 }
 
 static void test_long_lines(void)
@@ -284,6 +379,7 @@ static void test_spool(void)
 int main(void)
 {
 	test_body();
+	test_body_random();
 	test_long_lines();
 	test_parse();
 	test_envelope_and_limits();
