@@ -107,15 +107,39 @@ static bool word_char(unsigned char c)
 	return isalnum(c) || c >= 0x80;
 }
 
-/* find_word - case-insensitive (ASCII) search for w in s[0..n) at word
- * boundaries; pointer to the match or NULL */
-static const char *find_word(const char *s, size_t n, const char *w)
+/* next_of - the first c in s[from..end), or end */
+static size_t next_of(const char *s, size_t from, size_t end, unsigned char c)
 {
-	size_t wl = strlen(w), i;
+	const char *p = from < end ? memchr(s + from, c, end - from) : NULL;
 
-	for (i = 0; wl > 0 && i + wl <= n; i++) {
-		if (strncasecmp(s + i, w, wl) != 0)
+	return p != NULL ? (size_t)(p - s) : end;
+}
+
+/* find_ci - case-insensitive (ASCII) search for w in s[0..n), at word
+ * boundaries when word is set; pointer to the match or NULL.  Candidates
+ * are found with memchr on both cases of w's first byte, each position
+ * looked at once: this runs for every phrase over every text part. */
+static const char *find_ci(const char *s, size_t n, const char *w, bool word)
+{
+	size_t wl = strlen(w), end, lo, up, i;
+	unsigned char cl, cu;
+
+	if (wl == 0 || wl > n)
+		return NULL;
+	end = n - wl + 1;	/* a match starts before end */
+	cl = (unsigned char)tolower((unsigned char)w[0]);
+	cu = (unsigned char)toupper((unsigned char)w[0]);
+	lo = next_of(s, 0, end, cl);
+	up = cu == cl ? end : next_of(s, 0, end, cu);
+	while ((i = lo < up ? lo : up) < end) {
+		if (i == lo)
+			lo = next_of(s, i + 1, end, cl);
+		else
+			up = next_of(s, i + 1, end, cu);
+		if (strncasecmp(s + i + 1, w + 1, wl - 1) != 0)
 			continue;
+		if (!word)
+			return s + i;
 		if (i > 0 && word_char((unsigned char)s[i - 1]) && word_char((unsigned char)w[0]))
 			continue;
 		if (i + wl < n && word_char((unsigned char)s[i + wl]) &&
@@ -124,6 +148,11 @@ static const char *find_word(const char *s, size_t n, const char *w)
 		return s + i;
 	}
 	return NULL;
+}
+
+static const char *find_word(const char *s, size_t n, const char *w)
+{
+	return find_ci(s, n, w, true);
 }
 
 /* fold_append - append s[0..n) to out with whitespace runs as one blank */
@@ -213,10 +242,7 @@ static bool has_unsub(const char *s, size_t n)
 		if (find_word(s, n, unsub_words[k]) != NULL)
 			return true;
 	/* "unsubscribe" inside a URL: /unsubscribe?id=, list-unsubscribe@ */
-	for (size_t i = 0; i + 5 <= n; i++)
-		if (strncasecmp(s + i, "unsub", 5) == 0)
-			return true;
-	return false;
+	return find_ci(s, n, "unsub", false) != NULL;
 }
 
 /* read_parts - every inline text part into st */

@@ -8,7 +8,9 @@
  * runs ub_process() under d->lock, the others sleep on d->cond until their
  * query is done or their own deadline passes.  Callbacks run only inside
  * ub_process(), hence always under d->lock, which is what makes q->done
- * safe to read under the same lock.
+ * safe to read under the same lock.  In front of all this, dns_cache
+ * answers what was already answered, without a handoff (dns_cache.c says
+ * why that matters under load).
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 
 #include "dns.h"
+#include "dns_cache.h"
 
 /* A poller wakes at least this often to let followers take over. */
 #define DNS_SLICE_MS 50
@@ -28,13 +31,18 @@ struct dns {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool polling;
+	struct dns_cache *cache;
 };
 
 struct dns_query {
 	int async_id;
 	bool done;
+	bool cached;		/* answered by d->cache: st is final */
+	enum dns_status st;
 	int err;
 	struct ub_result *res;
+	int rrtype;
+	char name[];		/* for the cache */
 };
 
 uint64_t dns_now_ms(void)
@@ -88,12 +96,18 @@ int dns_open(const struct dns_options *opt, struct dns **d_r, const char **error
 	*d_r = NULL;
 	if (d == NULL)
 		return *error_r = "out of memory", -1;
+	if ((d->cache = dns_cache_new()) == NULL) {
+		free(d);
+		return *error_r = "out of memory", -1;
+	}
 	if ((d->ctx = ub_ctx_create()) == NULL) {
+		dns_cache_free(&d->cache);
 		free(d);
 		return *error_r = "cannot create the libunbound context", -1;
 	}
 	if (dns_setup(d->ctx, opt, error_r) < 0) {
 		ub_ctx_delete(d->ctx);
+		dns_cache_free(&d->cache);
 		free(d);
 		return -1;
 	}
@@ -114,6 +128,7 @@ void dns_close(struct dns **dp)
 	if (d == NULL)
 		return;
 	ub_ctx_delete(d->ctx);
+	dns_cache_free(&d->cache);
 	pthread_cond_destroy(&d->cond);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
@@ -137,10 +152,17 @@ static void dns_done(void *arg, int err, struct ub_result *res)
 
 struct dns_query *dns_start(struct dns *d, const char *name, int rrtype)
 {
-	struct dns_query *q = calloc(1, sizeof(*q));
+	size_t n = strlen(name);
+	struct dns_query *q = calloc(1, sizeof(*q) + n + 1);
 
 	if (q == NULL)
 		return NULL;
+	memcpy(q->name, name, n + 1);
+	q->rrtype = rrtype;
+	if (dns_cache_get(d->cache, name, rrtype, dns_now_ms(), &q->st, &q->res)) {
+		q->done = q->cached = true;
+		return q;
+	}
 	pthread_mutex_lock(&d->lock);
 	if (ub_resolve_async(d->ctx, name, rrtype, 1 /* IN */, q, dns_done, &q->async_id) != 0) {
 		/* Counted as a finished query with a resolver error. */
@@ -206,6 +228,12 @@ enum dns_status dns_wait(struct dns *d, struct dns_query *q, uint64_t deadline_m
 	*res_r = NULL;
 	if (q == NULL)
 		return DNS_TEMPFAIL;
+	if (q->cached) {
+		*res_r = q->res;
+		st = q->st;
+		free(q);
+		return st;
+	}
 	pthread_mutex_lock(&d->lock);
 	while (!q->done && (now = dns_now_ms()) < deadline_ms) {
 		uint64_t slice = deadline_ms - now;
@@ -226,10 +254,12 @@ enum dns_status dns_wait(struct dns *d, struct dns_query *q, uint64_t deadline_m
 	}
 	pthread_mutex_unlock(&d->lock);
 	st = dns_classify(q->err, q->res);
-	if (st == DNS_TEMPFAIL)
+	if (st == DNS_TEMPFAIL) {
 		ub_resolve_free(q->res);
-	else
+	} else {
+		dns_cache_put(d->cache, q->name, q->rrtype, dns_now_ms(), st, q->res);
 		*res_r = q->res;
+	}
 	free(q);
 	return st;
 }
@@ -238,6 +268,11 @@ void dns_cancel(struct dns *d, struct dns_query *q)
 {
 	if (q == NULL)
 		return;
+	if (q->cached) {
+		ub_resolve_free(q->res);
+		free(q);
+		return;
+	}
 	pthread_mutex_lock(&d->lock);
 	if (!q->done)
 		(void)ub_cancel(d->ctx, q->async_id);

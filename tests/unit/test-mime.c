@@ -64,6 +64,16 @@ static const struct tcase cases[] = {
 	  "\nPK\n", STD, "0:application/zip", MIME_P_BAD_CTE, "mime-malformed" },
 	{ "bad base64", H "Content-Type: application/zip\nContent-Transfer-Encoding: base64\n"
 	  "\nUEsD*#!BAA\n", STD, "0:application/zip", MIME_P_BAD_BASE64, "mime-malformed" },
+	/* long lines go through the 16-byte block check, not the byte loop */
+	{ "bad base64 mid-block", H "Content-Type: application/zip\nContent-Transfer-Encoding: base64\n"
+	  "\nUEsDBBQAAAAIAAAAIQAAAAAAAAAAAAAAAAAAAAAA\nAAAAAAAAAAAA~AAAAAAAAAAAAAAAAAAAAAAAAAA\n", STD,
+	  "0:application/zip", MIME_P_BAD_BASE64, "mime-malformed" },
+	{ "8-bit byte in long base64", H "Content-Type: application/zip\nContent-Transfer-Encoding: base64\n"
+	  "\nUEsDBBQAAAAIAAAAIQAAAAAAAAAAAAAAAAAAAAAA\nAAAAAAAAAAAAAAAAAAAAAAAAAA\xe9" "AAAAAAAAAAAA\n", STD,
+	  "0:application/zip", MIME_P_BAD_BASE64, "mime-malformed" },
+	{ "long clean base64", H "Content-Type: application/pdf\nContent-Transfer-Encoding: base64\n"
+	  "\nJVBERi0xLjQKJcfs+/8KMSAwIG9iago8PC9UeXBlIC9DYXRhbG9n\t \r\nPj4KZW5kb2JqCg==\n", STD,
+	  "0:application/pdf", 0, "" },
 	{ "too many parts", H "Content-Type: multipart/mixed; boundary=p\n\n"
 	  "--p\n\na\n--p\n\nb\n--p\n\nc\n--p\n\nd\n--p--\n", LIM(3, 20, 1 << 20),
 	  "0:multipart/mixed 1:text/plain 1:text/plain", 0, "mime-limit" },
