@@ -23,6 +23,7 @@
 
 #include <dkim.h>
 
+#include "bodyhash.h"
 #include "buf.h"
 #include "dkimv.h"
 #include "dns.h"
@@ -199,6 +200,89 @@ static bool tag_u64(DKIM_SIGINFO *sig, bool key, const char *tag, uint64_t *v)
 	return true;
 }
 
+/* Signatures whose body hash bodyhash.c computes, in one pass over the
+ * spool in 64 KB blocks, instead of libopendkim, whose per-byte
+ * canonicalizer was the milter's largest cost; libopendkim then gets no
+ * body and verifies the header signatures only. */
+#define OWN_MAX 8
+struct own_bh {
+	size_t n;
+	DKIM_SIGINFO *sig[OWN_MAX];
+	struct bodyhash *h[OWN_MAX];
+	char b64[OWN_MAX][BODYHASH_B64_MAX];
+	bool done[OWN_MAX];
+};
+
+static void own_free(struct own_bh *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		bodyhash_free(&o->h[i]);
+	o->n = 0;
+}
+
+/* own_setup - a body hash per signature; false, and libopendkim hashes
+ * the body, when it holds a bare CR or LF (libopendkim's reading of
+ * those is the reference), a signature has l= (libopendkim compares it
+ * with the body it saw), or a signature's parameters cannot be had */
+static bool own_setup(DKIM *d, const struct msg *m, struct own_bh *o)
+{
+	DKIM_SIGINFO **sigs = NULL;
+	dkim_canon_t hc, bc;
+	dkim_alg_t alg;
+	int n = 0, i;
+
+	if (m->body.bare_cr > 0 || m->body.bare_lf > 0 ||
+	    dkim_getsiglist(d, &sigs, &n) != DKIM_STAT_OK || n <= 0 || n > OWN_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE)
+			continue;
+		if (dkim_sig_getcanons(sigs[i], &hc, &bc) != DKIM_STAT_OK ||
+		    dkim_sig_getsignalg(sigs[i], &alg) != DKIM_STAT_OK ||
+		    dkim_sig_gettagvalue(sigs[i], false, (u_char *)"l") != NULL)
+			break;
+		o->sig[o->n] = sigs[i];
+		if ((o->h[o->n] = bodyhash_new(bc == DKIM_CANON_RELAXED,
+		    alg == DKIM_SIGN_RSASHA1, UINT64_MAX)) == NULL)
+			break;
+		o->n++;
+	}
+	if (i < n || o->n == 0) {
+		own_free(o);
+		return false;
+	}
+	return true;
+}
+
+static int own_feed(void *arg, const char *p, size_t n)
+{
+	struct own_bh *o = arg;
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		bodyhash_update(o->h[i], p, n);
+	return 0;
+}
+
+/* own_result - our body hash verdict on sig, if we computed one */
+static bool own_result(const struct own_bh *o, DKIM_SIGINFO *sig, enum dkimv_bh *bh_r)
+{
+	const char *bh;
+	size_t i;
+
+	for (i = 0; o != NULL && i < o->n; i++) {
+		if (o->sig[i] != sig || !o->done[i])
+			continue;
+		bh = (const char *)dkim_sig_gettagvalue(sig, false, (u_char *)"bh");
+		*bh_r = bh != NULL && strcmp(bh, o->b64[i]) == 0 ? DKIMV_BH_MATCH :
+		    DKIMV_BH_MISMATCH;
+		return true;
+	}
+	return false;
+}
+
 /* feed_header - one kept header as "Name: value", lone LFs made CRLF */
 static DKIM_STAT feed_header(DKIM *d, const struct msg_header *h, struct buf *b)
 {
@@ -232,7 +316,7 @@ static int feed_body(void *arg, const char *p, size_t n)
 	return 1;
 }
 
-static DKIM_STAT feed_message(DKIM *d, const struct msg *m)
+static DKIM_STAT feed_message(DKIM *d, const struct msg *m, struct own_bh *own)
 {
 	struct buf b = BUF_INIT;
 	DKIM_STAT st = DKIM_STAT_OK;
@@ -249,6 +333,14 @@ static DKIM_STAT feed_message(DKIM *d, const struct msg *m)
 	st = dkim_eoh(d);
 	if (st == DKIM_STAT_NOSIG || st == DKIM_STAT_NORESOURCE)
 		return st;
+	if (own_setup(d, m, own)) {
+		if (msg_body_each(m, own_feed, own, &err) < 0)
+			return DKIM_STAT_NORESOURCE;	/* the spool could not be read */
+		for (i = 0; i < own->n; i++)
+			own->done[i] = bodyhash_final(own->h[i], own->b64[i],
+			    sizeof(own->b64[i])) == 0;
+		return dkim_eom(d, NULL);
+	}
 	bs.d = d;
 	bs.st = DKIM_STAT_OK;
 	if (msg_body_each(m, feed_body, &bs, &err) < 0 && bs.st == DKIM_STAT_OK)
@@ -287,13 +379,19 @@ static enum dkimv_problem classify_error(int err, enum auth_result *res)
 }
 
 /* judge - the verdict on one signature, from libopendkim's findings */
-static void judge(DKIM_SIGINFO *sig, const struct msg *m, struct dkimv_sig *s)
+static void judge(DKIM_SIGINFO *sig, const struct msg *m, const struct own_bh *own,
+    struct dkimv_sig *s)
 {
 	int err = dkim_sig_geterror(sig), bh = dkim_sig_getbh(sig);
+	enum dkimv_bh mine;
 
 	s->header_ok = (dkim_sig_getflags(sig) & DKIM_SIGFLAG_PASSED) != 0;
 	s->bh = bh == DKIM_SIGBH_MATCH ? DKIMV_BH_MATCH :
 	    bh == DKIM_SIGBH_MISMATCH ? DKIMV_BH_MISMATCH : DKIMV_BH_UNTESTED;
+	/* as libopendkim does, the body hash counts once the header signature
+	 * verified; its own mismatch on the empty body it got is replaced */
+	if (own_result(own, sig, &mine))
+		s->bh = s->header_ok ? mine : DKIMV_BH_UNTESTED;
 	if (err != DKIM_SIGERROR_OK && err != DKIM_SIGERROR_UNKNOWN &&
 	    err != DKIM_SIGERROR_BADSIG) {
 		s->problem = classify_error(err, &s->result);
@@ -356,7 +454,8 @@ static char *dup_tag(const unsigned char *v)
 }
 
 /* fill_sig - everything we report about one signature */
-static int fill_sig(DKIM_SIGINFO *sig, const struct msg *m, struct dkimv_sig *s)
+static int fill_sig(DKIM_SIGINFO *sig, const struct msg *m, const struct own_bh *own,
+    struct dkimv_sig *s)
 {
 	const char *h = (const char *)dkim_sig_gettagvalue(sig, false, (u_char *)"h");
 	const char *t = (const char *)dkim_sig_gettagvalue(sig, true, (u_char *)"t");
@@ -379,7 +478,7 @@ static int fill_sig(DKIM_SIGINFO *sig, const struct msg *m, struct dkimv_sig *s)
 	s->timestamp = tag_u64(sig, false, "t", &v) && v < INT64_MAX ? (int64_t)v : 0;
 	s->expires = tag_u64(sig, false, "x", &v) && v < INT64_MAX ? (int64_t)v : 0;
 	s->testing = t != NULL && dkimv_h_has(t, "y");
-	judge(sig, m, s);
+	judge(sig, m, own, s);
 	if (describe(s, dkim_sig_geterror(sig), &detail) < 0 ||
 	    (s->detail = buf_steal(&detail)) == NULL || s->domain == NULL ||
 	    s->selector == NULL || s->algorithm == NULL) {
@@ -390,7 +489,8 @@ static int fill_sig(DKIM_SIGINFO *sig, const struct msg *m, struct dkimv_sig *s)
 }
 
 /* collect - one dkimv_sig per signature libopendkim saw */
-static int collect(DKIM *d, const struct msg *m, struct dkimv_result *out)
+static int collect(DKIM *d, const struct msg *m, const struct own_bh *own,
+    struct dkimv_result *out)
 {
 	DKIM_SIGINFO **sigs = NULL;
 	int n = 0, i;
@@ -404,7 +504,7 @@ static int collect(DKIM *d, const struct msg *m, struct dkimv_result *out)
 			out->ignored++;
 			continue;
 		}
-		if (fill_sig(sigs[i], m, &out->sigs[out->nsigs++]) < 0)
+		if (fill_sig(sigs[i], m, own, &out->sigs[out->nsigs++]) < 0)
 			return -1;
 	}
 	return 0;
@@ -413,21 +513,24 @@ static int collect(DKIM *d, const struct msg *m, struct dkimv_result *out)
 int dkimv_verify(struct dkimv_lib *lib, const struct msg *m, uint64_t deadline_ms,
     struct dkimv_result *out, const char **error_r)
 {
+	struct own_bh own;
 	DKIM_STAT st;
 	DKIM *d;
 	int rc = 0;
 
+	own.n = 0;
 	memset(out, 0, sizeof(*out));
 	if ((d = dkim_verify(lib->lib, (const u_char *)"preflight", NULL, &st)) == NULL)
 		return *error_r = oom, -1;
 	dkimv_deadline_ms = deadline_ms;
-	st = feed_message(d, m);
+	st = feed_message(d, m, &own);
 	dkimv_deadline_ms = 0;
-	if (st == DKIM_STAT_NORESOURCE || collect(d, m, out) < 0) {
+	if (st == DKIM_STAT_NORESOURCE || collect(d, m, &own, out) < 0) {
 		dkimv_result_free(out);
 		*error_r = oom;
 		rc = -1;
 	}
+	own_free(&own);
 	dkim_free(d);
 	return rc;
 }
