@@ -23,6 +23,7 @@
 #include "check.h"
 #include "dmarc.h"
 #include "mime.h"
+#include "textscan.h"
 #include "url.h"
 
 static const char oom[] = "out of memory";
@@ -102,77 +103,34 @@ struct text_state {
 	bool unsub;		/* a text part mentions unsubscribing */
 };
 
-static bool word_char(unsigned char c)
-{
-	return isalnum(c) || c >= 0x80;
-}
-
-/* next_of - the first c in s[from..end), or end */
-static size_t next_of(const char *s, size_t from, size_t end, unsigned char c)
-{
-	const char *p = from < end ? memchr(s + from, c, end - from) : NULL;
-
-	return p != NULL ? (size_t)(p - s) : end;
-}
-
-/* find_ci - case-insensitive (ASCII) search for w in s[0..n), at word
- * boundaries when word is set; pointer to the match or NULL.  Candidates
- * are found with memchr on both cases of w's first byte, each position
- * looked at once: this runs for every phrase over every text part. */
-static const char *find_ci(const char *s, size_t n, const char *w, bool word)
-{
-	size_t wl = strlen(w), end, lo, up, i;
-	unsigned char cl, cu;
-
-	if (wl == 0 || wl > n)
-		return NULL;
-	end = n - wl + 1;	/* a match starts before end */
-	cl = (unsigned char)tolower((unsigned char)w[0]);
-	cu = (unsigned char)toupper((unsigned char)w[0]);
-	lo = next_of(s, 0, end, cl);
-	up = cu == cl ? end : next_of(s, 0, end, cu);
-	while ((i = lo < up ? lo : up) < end) {
-		if (i == lo)
-			lo = next_of(s, i + 1, end, cl);
-		else
-			up = next_of(s, i + 1, end, cu);
-		if (strncasecmp(s + i + 1, w + 1, wl - 1) != 0)
-			continue;
-		if (!word)
-			return s + i;
-		if (i > 0 && word_char((unsigned char)s[i - 1]) && word_char((unsigned char)w[0]))
-			continue;
-		if (i + wl < n && word_char((unsigned char)s[i + wl]) &&
-		    word_char((unsigned char)w[wl - 1]))
-			continue;
-		return s + i;
-	}
-	return NULL;
-}
-
 static const char *find_word(const char *s, size_t n, const char *w)
 {
-	return find_ci(s, n, w, true);
+	return textscan_find(s, n, w, true);
 }
 
-/* fold_append - append s[0..n) to out with whitespace runs as one blank */
+/* fold_append - append s[0..n) to out with whitespace runs as one blank;
+ * the text between blanks goes in one piece */
 static int fold_append(struct buf *out, const char *s, size_t n)
 {
 	bool blank = out->len == 0 || out->data[out->len - 1] == ' ';
-	size_t i;
+	size_t i = 0, j;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (isspace(c) || c == '\0') {
 			if (!blank && buf_putc(out, ' ') < 0)
 				return -1;
 			blank = true;
-		} else {
-			if (buf_putc(out, (char)c) < 0)
-				return -1;
-			blank = false;
+			i++;
+			continue;
 		}
+		for (j = i + 1; j < n && !isspace((unsigned char)s[j]) && s[j] != '\0'; j++)
+			;
+		if (buf_append(out, s + i, j - i) < 0)
+			return -1;
+		blank = false;
+		i = j;
 	}
 	return 0;
 }
@@ -225,9 +183,13 @@ static int strip_tags(const char *h, size_t n, struct buf *out)
 				return -1;
 			i += el;
 		} else {
-			if (fold_append(out, h + i, 1) < 0)
+			size_t j = i + 1;
+
+			while (j < n && h[j] != '<' && h[j] != '&')
+				j++;
+			if (fold_append(out, h + i, j - i) < 0)
 				return -1;
-			i++;
+			i = j;
 		}
 	}
 	return 0;
@@ -236,13 +198,13 @@ static int strip_tags(const char *h, size_t n, struct buf *out)
 /* has_unsub - s[0..n) mentions unsubscribing (in a link or in the text) */
 static bool has_unsub(const char *s, size_t n)
 {
-	size_t k;
+	static const char *const in_url[] = { "unsub", NULL };
+	bool found[TEXTSCAN_MAX];
 
-	for (k = 0; unsub_words[k] != NULL; k++)
-		if (find_word(s, n, unsub_words[k]) != NULL)
-			return true;
+	if (textscan_words(s, n, unsub_words, true, found) > 0)
+		return true;
 	/* "unsubscribe" inside a URL: /unsubscribe?id=, list-unsubscribe@ */
-	return find_ci(s, n, "unsub", false) != NULL;
+	return textscan_words(s, n, in_url, false, found) > 0;
 }
 
 /* read_parts - every inline text part into st */
@@ -472,11 +434,14 @@ nomem:
 /* phrase_hits - the distinct spam phrases in s, listed into out */
 static unsigned phrase_hits(const char *s, size_t n, struct buf *out)
 {
+	bool found[TEXTSCAN_MAX];
 	unsigned hits = 0;
 	size_t k;
 
+	if (textscan_words(s, n, phrases, true, found) == 0)
+		return 0;
 	for (k = 0; phrases[k] != NULL; k++) {
-		if (find_word(s, n, phrases[k]) == NULL)
+		if (!found[k])
 			continue;
 		if (buf_printf(out, "%s\"%s\"", hits > 0 ? ", " : "", phrases[k]) < 0)
 			return 0;
