@@ -50,7 +50,7 @@
 	K("MaxRecipients",	T_UINT,		"unsigned",			"100",			max_recipients,		CHECK_NONE) \
 	K("MaxHeaderBytes",	T_SIZE,		"size",				"1M",			max_header_bytes,	CHECK_NONE) \
 	K("MaxBodyBytes",	T_SIZE,		"size",				"64M",			max_body_bytes,		CHECK_NONE) \
-	K("SpoolMemory",	T_SIZE,		"size",				"1M",			spool_memory,		CHECK_NONE) \
+	K("SpoolMemory",	T_SIZE,		"size",				"4M",			spool_memory,		CHECK_NONE) \
 	K("MaxMimeParts",	T_UINT,		"unsigned",			"500",			max_mime_parts,		CHECK_NONE) \
 	K("MaxMimeDepth",	T_UINT,		"unsigned",			"20",			max_mime_depth,		CHECK_NONE) \
 	K("MaxDecodedBytes",	T_SIZE,		"size",				"64M",			max_decoded_bytes,	CHECK_NONE) \

@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ struct mime_priv {
 	GByteArray *raw;	/* the bytes, owned by stream */
 	GMimeMessage *message;
 	GMimeObject **objs;	/* per part, owned by message */
+	bool borrowed;		/* raw wraps the message's spool: not ours */
 	size_t cap;
 	bool nesting_overflow;	/* parser warnings, for the walk */
 	bool no_boundary;
@@ -120,8 +122,10 @@ static GByteArray *rebuild(const struct msg *m)
 /* message_stream - the message for the parser.  A body spooled to disk is
  * parsed from the file with read(2): nothing of it is copied to the heap
  * or stays mapped, so 16 messages of 25 MB cost their parse buffers, not
- * 400 MB.  A body in memory (at most SpoolMemory) is copied once into the
- * array the memory stream owns. */
+ * 400 MB.  A body in memory (at most SpoolMemory) is parsed where it is:
+ * the array wraps the spool's bytes without a copy and neither the array
+ * nor the stream owns them (mime_free drops the wrapper only), which is
+ * why a tree must be freed before its message changes. */
 static GMimeStream *message_stream(const struct msg *m, struct mime_priv *pv)
 {
 	const char *p;
@@ -131,9 +135,14 @@ static GMimeStream *message_stream(const struct msg *m, struct mime_priv *pv)
 	if (msg_whole(m, &p, &fd, &len)) {
 		if (fd >= 0 && (dfd = dup(fd)) >= 0)
 			return g_mime_stream_fs_new_with_bounds(dfd, 0, (gint64)len);
-		if (fd < 0 && len <= G_MAXUINT / 2) {
-			pv->raw = g_byte_array_sized_new((guint)len);
-			g_byte_array_append(pv->raw, (const guint8 *)p, (guint)len);
+		if (fd < 0 && len > 0 && len <= G_MAXUINT / 2) {
+			GMimeStream *s;
+
+			pv->raw = g_byte_array_new_take((guint8 *)(uintptr_t)p, (gsize)len);
+			pv->borrowed = true;
+			s = g_mime_stream_mem_new_with_byte_array(pv->raw);
+			g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(s), FALSE);
+			return s;
 		}
 	} else {
 		pv->raw = rebuild(m);
@@ -576,6 +585,8 @@ void mime_free(struct mime_tree **tp)
 			g_object_unref(pv->message);
 		if (pv->stream != NULL)
 			g_object_unref(pv->stream);
+		if (pv->borrowed)
+			(void)g_byte_array_free(pv->raw, FALSE);	/* the bytes are the msg's */
 		free(pv->objs);
 		free(pv);
 	}

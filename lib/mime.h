@@ -2,8 +2,9 @@
  * mime - the MIME tree of a message, parsed once with GMime 3 and walked
  * under named limits; what the content checks read.
  *
- * mime_parse rebuilds the message from the struct msg (headers as
- * received, then the kept body bytes) and walks every part in document
+ * mime_parse reads the message where the struct msg keeps it (headers as
+ * received, then the kept body bytes: in memory, without a copy, or in
+ * the spool file) and walks every part in document
  * order, recording for each its type, encoding, charset, disposition and
  * file name (RFC 2231 and RFC 2047 decoded to UTF-8).  It stops adding
  * parts past MaxMimeParts or deeper than MaxMimeDepth and says so in the
@@ -14,7 +15,8 @@
  * a boundary never used, a part with no headers) is recorded in problems.
  *
  * A tree belongs to one scan: check_mime_tree(ctx) parses it on first use
- * and check_scan_env frees it.  mime_parse returns 0, or -1 with a static
+ * and check_scan_env frees it.  It borrows the message's bytes, so it must
+ * be freed before that message is reset or freed.  mime_parse returns 0, or -1 with a static
  * *error_r only when out of memory; any input, however broken, parses.
  */
 #ifndef PF_MIME_H
