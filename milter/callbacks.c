@@ -12,9 +12,11 @@
  * InternalHosts.  Anything else is accepted at MAIL FROM, which costs the
  * MTA nothing further for that message.
  *
- * Where the MTA allows it, HELO, header, end-of-header and body replies
- * are switched off (SMFIP_NR_*); an internal failure in those steps is
- * remembered in the message state and OnError is applied at eom.
+ * Where the MTA allows it, and on a unix socket, HELO, header,
+ * end-of-header and body replies are switched off (SMFIP_NR_*; over TCP
+ * that would cost a delayed ACK per message); an internal failure in
+ * those steps is remembered in the message state and OnError is applied
+ * at eom.
  * No callback ever exits or aborts on a per-message failure.
  */
 #include <arpa/inet.h>
@@ -30,6 +32,12 @@
 /* Steps we want to skip or not answer, if the MTA offers them. */
 #define CB_WANT_STEPS (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_HELO | \
 	SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NR_EOH)
+/* Over TCP we answer every step after all.  Without our replies the MTA
+ * sends the next small command (the next header, EOM after the last body
+ * chunk) while the previous one is unacknowledged; its Nagle holds it and
+ * our kernel delays the ACK: 40 ms a message (bench, inet, c=1: p99 55 ms
+ * with no-reply steps, 22 ms without).  Our reply carries the ACK at once. */
+#define CB_NR_STEPS (SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NR_EOH)
 #define CB_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 
 /* Set once by callbacks_desc before smfi_main starts any thread. */
@@ -114,6 +122,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf0 = f0 & CB_ACTIONS;
 	/* Without state we cannot remember the no-reply agreement: ask for none. */
 	*pf1 = c != NULL ? f1 & CB_WANT_STEPS : 0;
+	if (c != NULL && strncmp(c->cfg->socket, "inet", 4) == 0)
+		*pf1 &= ~(unsigned long)CB_NR_STEPS;
 	*pf2 = 0;
 	*pf3 = 0;
 	if (c != NULL)
