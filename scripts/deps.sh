@@ -2,6 +2,12 @@
 # scripts/deps.sh - install, with apt-get, the Debian packages that building,
 # testing and the demo need, and only those that are missing.
 #
+#   scripts/deps.sh           build, test and demo packages
+#   scripts/deps.sh --bench   also what bench/run.sh needs: python3-dkim for
+#                             the corpus, and the peers it compares with
+#                             (rspamd, opendkim), which are never started
+#                             as services
+#
 # Idempotent: when everything is present it only says so (no apt-get
 # update, no root needed).  Debian's postfix is installed unconfigured
 # ("No configuration") and a temporary policy-rc.d keeps every service
@@ -19,6 +25,9 @@ libunbound-dev libspf2-dev publicsuffix libgmime-3.0-dev libarchive-dev libgumbo
 libhiredis-dev
 sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools redis-server
 python3 python3-yaml perl"
+if [ "${1:-}" = --bench ]; then
+	PACKAGES="$PACKAGES python3-dkim rspamd opendkim"
+fi
 
 missing=()
 for p in $PACKAGES; do

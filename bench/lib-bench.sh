@@ -1,0 +1,252 @@
+# bench/lib-bench.sh - the steps of bench/run.sh: build, corpus, one
+# milter at a time on one socket kind, one measured point, the ratios and
+# the size sweep.  Sourced after tests/lib.sh, tests/dns/nsd-env.sh and
+# bench/peers.sh; reads OUT, WORKDIR, SECS, CONCS, KINDS and top_srcdir.
+#
+# Each point appends one line to $OUT/results.txt:
+#   NAME KIND CONC msgs_per_s=.. mb_per_s=.. p50_ms=.. p99_ms=.. ... rss_mb=..
+# which bench_ratios reads back; the raw milterload output of the point is
+# $OUT/raw/NAME-KIND-cCONC.txt.
+
+BUILD=${BUILD:-$top_srcdir/bench/_build}
+MLOAD=
+MPID=
+MSOCK=
+MNAME=
+
+# bench_build - configure (-O2) and build Preflight and the bench tools
+bench_build() {
+	if [ ! -x "$top_srcdir/configure" ]; then
+		(cd "$top_srcdir" && autoreconf -fi) >"$OUT/build.log" 2>&1 || {
+			tail -20 "$OUT/build.log" >&2; return 1; }
+	fi
+	mkdir -p "$BUILD"
+	if [ ! -f "$BUILD/Makefile" ]; then
+		(cd "$BUILD" && "$top_srcdir/configure" -q CFLAGS="-O2 -g") \
+		    >>"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; return 1; }
+	fi
+	make -C "$BUILD" -j"$(nproc)" >>"$OUT/build.log" 2>&1 || {
+		tail -30 "$OUT/build.log" >&2; return 1; }
+	MLOAD=$BUILD/bench/milterload
+	[ -x "$MLOAD" ] || { echo "bench: $MLOAD was not built" >&2; return 1; }
+}
+
+# bench_corpus - the corpus, sweep messages and zones (kept between runs:
+# the generator is deterministic, so a stamp of its source decides)
+bench_corpus() {
+	local stamp
+	stamp=$(sha256sum "$top_srcdir/bench/gen-corpus.py" | cut -c1-16)
+	if [ "$(cat "$OUT/corpus.stamp" 2>/dev/null)" != "$stamp" ]; then
+		rm -rf "$OUT/corpus" "$OUT/sweep" "$OUT/zones"
+		/usr/bin/python3 "$top_srcdir/bench/gen-corpus.py" --out "$OUT" --seed 42 --sweep \
+		    >"$OUT/corpus.log" 2>&1 || { cat "$OUT/corpus.log" >&2; return 1; }
+		echo "$stamp" >"$OUT/corpus.stamp"
+	fi
+}
+
+# bench_list_zones DIR - the empty DNSBL and URIBL zones Preflight asks
+# (every answer NXDOMAIN, cached like a real list's)
+bench_list_zones() {
+	local z
+	for z in bl.bench.test uribl.bench.test; do
+		zone_header "$z" >"$1/$z.zone"
+	done
+}
+
+bench_corpus_summary() {
+	local n bytes
+	n=$(find "$OUT/corpus" -maxdepth 1 -name '*.eml' | wc -l)
+	bytes=$(find "$OUT/corpus" -maxdepth 1 -name '*.eml' -printf '%s\n' |
+	    awk '{ s += $1 } END { print s }')
+	echo "$n messages, $((bytes / 1048576)) MB, mean $((bytes / n / 1024)) KB"
+}
+
+# bench_preflight_conf SOCKET - every check on, all DNS to the bench nsd
+bench_preflight_conf() {
+	cat <<CONF
+Socket $1
+Syslog no
+PidFile none
+Checks all
+Nameservers $NSD_ADDR
+InternalHosts 127.0.0.0/8 192.0.2.0/24
+EgressAddress 192.0.2.10
+EgressHelo client.example.test
+DNSBL bl.bench.test
+URIBL uribl.bench.test
+HeldLog $WORKDIR/held.db
+StateBackend sqlite:$WORKDIR/state.db
+RulesFile $top_srcdir/share/rules.conf
+# the corpus is dated May 2024: no format-date-skew tag on every message
+DateMaxPast 3650d
+CONF
+}
+
+# bench_sock NAME KIND - a socket for NAME in milter notation
+bench_sock() {
+	if [ "$2" = unix ]; then
+		echo "unix:$WORKDIR/$1.sock"
+	else
+		echo "inet:$(free_port)@127.0.0.1"
+	fi
+}
+
+# _bench_sock_ready - the milter's socket accepts connections
+_bench_sock_ready() {
+	case $MSOCK in
+	unix:*) [ -S "${MSOCK#unix:}" ] ;;
+	inet:*) _port_open 127.0.0.1 "$(echo "$MSOCK" | sed 's/^inet:\([0-9]*\)@.*/\1/')" ;;
+	esac
+}
+
+# bench_milter_start NAME KIND - start one milter; sets MPID and MSOCK
+bench_milter_start() {
+	local log=$OUT/raw/$1-$2.log
+	MNAME=$1
+	MSOCK=$(bench_sock "$1" "$2")
+	# rspamd's compiled regexp caches survive between runs (a cold start
+	# spends a minute building them)
+	: "${PEER_RSPAMD_HSCACHE:=$OUT/rspamd-hs}"
+	export PEER_RSPAMD_HSCACHE
+	case $1 in
+	preflight)
+		bench_preflight_conf "$MSOCK" >"$WORKDIR/preflight.conf"
+		# the shipped profiles of this tree, installed or not
+		PREFLIGHT_PROFILE_DIR=$top_srcdir/share/profiles \
+		    "$BUILD/milter/preflight-milter" -f -c "$WORKDIR/preflight.conf" 2>"$log" &
+		MPID=$! ;;
+	null)
+		"$BUILD/bench/nullmilter" -p "$MSOCK" 2>"$log" &
+		MPID=$! ;;
+	rspamd|opendkim)
+		if ! "peer_$1_start" "$WORKDIR/peer-$1" "$MSOCK" "$NSD_PORT" 2>"$log"; then
+			echo "# $1: skipped ($(tail -n 1 "$log"))"
+			return 1
+		fi
+		MPID=$PEER_PID ;;
+	esac
+	if ! wait_until 30 _bench_sock_ready; then
+		echo "# $1 ($2): did not start; see $log"
+		bench_milter_stop
+		return 1
+	fi
+	# One pass to warm caches, connections and pages, not measured.
+	"$MLOAD" -s "$MSOCK" -d "$OUT/corpus" -c 4 -n 200 -T 60 -q >/dev/null
+}
+
+bench_milter_stop() {
+	[ -n "$MPID" ] || return 0
+	case $MNAME in
+	rspamd|opendkim) peer_stop ;;
+	*) kill "$MPID" 2>/dev/null; wait "$MPID" 2>/dev/null ;;
+	esac
+	MPID=
+}
+
+# bench_reset_hwm - start a new peak-RSS window for the milter's processes
+bench_reset_hwm() {
+	local p
+	for p in $(_peer_tree "$MPID"); do
+		echo 5 >"/proc/$p/clear_refs" 2>/dev/null
+	done
+}
+
+# bench_rss_mb - peak RSS (sum of VmHWM) of the milter's process tree
+# since the reset
+bench_rss_mb() {
+	echo $(( $(peer_rss_kb "$MPID") / 1024 ))
+}
+
+# result_get KEY LINE - one k=v value of a RESULT line
+result_get() {
+	echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'
+}
+
+# bench_point NAME KIND CONC - one measured run; a table row
+bench_point() {
+	local raw=$OUT/raw/$1-$2-c$3.txt res rss
+	bench_reset_hwm
+	"$MLOAD" -s "$MSOCK" -d "$OUT/corpus" -c "$3" -t "$SECS" -T 60 >"$raw" 2>&1
+	res=$(grep '^RESULT ' "$raw" | tail -n 1)
+	rss=$(bench_rss_mb)
+	if [ -z "$res" ]; then
+		printf '| %s | %s | %s | failed: see %s |||||||\n' "$1" "$2" "$3" "$raw"
+		return
+	fi
+	echo "$1 $2 $3 ${res#RESULT } rss_mb=$rss" >>"$OUT/results.txt"
+	printf '| %s | %s | %s | %.1f | %.1f | %.2f | %.2f | %.1f | %s | %s |\n' "$1" "$2" "$3" \
+	    "$(result_get msgs_per_s "$res")" "$(result_get mb_per_s "$res")" \
+	    "$(result_get p50_ms "$res")" "$(result_get p99_ms "$res")" \
+	    "$(result_get max_ms "$res")" \
+	    "$(( $(result_get errors "$res") + $(result_get timeouts "$res") ))" "$rss"
+}
+
+# bench_dns_warm - queries nsd answers for 400 messages once the cache is warm
+bench_dns_warm() {
+	local q0 q1
+	q0=$(nsd_queries)
+	"$MLOAD" -s "$MSOCK" -d "$OUT/corpus" -c 16 -n 400 -T 60 -q >/dev/null
+	q1=$(nsd_queries)
+	DNS_WARM="$((q1 - q0)) DNS queries reached nsd for 400 messages with a warm cache"
+	echo "preflight dns warm_queries=$((q1 - q0)) msgs=400" >>"$OUT/results.txt"
+}
+
+# lookup NAME KIND CONC KEY - a value from results.txt
+lookup() {
+	awk -v n="$1" -v k="$2" -v c="$3" -v key="$4" '
+	    $1 == n && $2 == k && $3 == c {
+		for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == key) v = kv[2] }
+	    } END { print v }' "$OUT/results.txt"
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2f", a / b }'
+}
+
+# bench_ratios - Preflight's throughput against each milter, p99 against null's
+bench_ratios() {
+	local kind c name row
+	echo "Preflight's ratios (msgs/s of Preflight ÷ msgs/s of the other; p99 of Preflight ÷ p99 of null):"
+	echo
+	printf '| socket | conc | ÷ null | ÷ rspamd | ÷ opendkim | p99 ÷ null p99 |\n|---|---:|---:|---:|---:|---:|\n'
+	for kind in $KINDS; do
+		for c in $CONCS; do
+			row="| $kind | $c"
+			for name in null rspamd opendkim; do
+				row="$row | $(ratio "$(lookup preflight "$kind" "$c" msgs_per_s)" \
+				    "$(lookup "$name" "$kind" "$c" msgs_per_s)")"
+			done
+			row="$row | $(ratio "$(lookup preflight "$kind" "$c" p99_ms)" \
+			    "$(lookup null "$kind" "$c" p99_ms)") |"
+			echo "$row"
+		done
+	done
+	[ -z "${DNS_WARM:-}" ] || { echo; echo "$DNS_WARM."; }
+}
+
+# bench_sweep - microseconds per MB from 10 KB to 25 MB (c=1), then the
+# peak RSS with 16 concurrent 25 MB messages
+bench_sweep() {
+	local f n size res mean
+	bench_milter_start preflight unix || return
+	echo "Size sweep (Preflight, unix socket, c=1):"
+	echo
+	printf '| message | size MB | mean ms | µs per MB |\n|---|---:|---:|---:|\n'
+	for f in 10k:400 100k:200 1m:60 10m:12 25m:6; do
+		n=${f#*:}
+		f=$OUT/sweep/${f%%:*}.eml
+		size=$(stat -c %s "$f")
+		res=$("$MLOAD" -s "$MSOCK" -f "$f" -c 1 -n "$n" -T 120 -q | grep '^RESULT ')
+		mean=$(result_get mean_ms "$res")
+		echo "sweep $(basename "$f" .eml) 1 size=$size $res" >>"$OUT/results.txt"
+		printf '| %s | %.2f | %.2f | %.0f |\n' "$(basename "$f")" \
+		    "$(awk -v s="$size" 'BEGIN { print s / 1048576 }')" "$mean" \
+		    "$(awk -v s="$size" -v m="$mean" 'BEGIN { print m * 1000 / (s / 1048576) }')"
+	done
+	bench_reset_hwm
+	res=$("$MLOAD" -s "$MSOCK" -f "$OUT/sweep/25m.eml" -c 16 -n 32 -T 120 -q | grep '^RESULT ')
+	echo
+	echo "16 concurrent 25 MB messages: peak RSS $(bench_rss_mb) MB," \
+	    "$(result_get msgs_per_s "$res") msgs/s, errors $(( $(result_get errors "$res") + $(result_get timeouts "$res") ))."
+	bench_milter_stop
+}
