@@ -67,6 +67,7 @@ int finding_predict(struct finding *f, const char *provider, const char *fmt, ..
 }
 
 /* finding_vadd - the common part of finding_add and finding_add_bare */
+__attribute__((format(printf, 4, 0)))
 static struct finding *finding_vadd(struct finding_list *l, const struct finding_def *def,
     bool with_replies, const char *fmt, va_list ap)
 {

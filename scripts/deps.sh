@@ -7,6 +7,8 @@
 #                             the corpus, and the peers it compares with
 #                             (rspamd, opendkim), which are never started
 #                             as services
+#   scripts/deps.sh --fuzz    also clang and libFuzzer, for
+#                             configure --enable-fuzzing CC=clang
 #
 # Idempotent: when everything is present it only says so (no apt-get
 # update, no root needed).  Debian's postfix is installed unconfigured
@@ -25,9 +27,10 @@ libunbound-dev libspf2-dev publicsuffix libgmime-3.0-dev libarchive-dev libgumbo
 libhiredis-dev
 sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools redis-server
 python3 python3-yaml perl"
-if [ "${1:-}" = --bench ]; then
-	PACKAGES="$PACKAGES python3-dkim rspamd opendkim"
-fi
+case ${1:-} in
+--bench) PACKAGES="$PACKAGES python3-dkim rspamd opendkim" ;;
+--fuzz) PACKAGES="$PACKAGES clang libclang-rt-14-dev" ;;
+esac
 
 missing=()
 for p in $PACKAGES; do
