@@ -120,10 +120,18 @@ static int q_cancel(void *srv, void *qh)
 /* prescreen - ignore signatures past DKIMV_MAX_SIGS (hostile input) */
 static DKIM_CBSTAT prescreen(DKIM *d, DKIM_SIGINFO **sigs, int nsigs)
 {
+	const char *sel, *dom;
 	int i;
 
-	for (i = DKIMV_MAX_SIGS; i < nsigs; i++)
-		dkim_sig_ignore(sigs[i]);
+	for (i = 0; i < nsigs; i++) {
+		sel = (const char *)dkim_sig_getselector(sigs[i]);
+		dom = (const char *)dkim_sig_getdomain(sigs[i]);
+		/* s._domainkey.d over 253 bytes: libopendkim would fail the
+		 * whole message with NORESOURCE (fuzz_dkimsig) */
+		if (i >= DKIMV_MAX_SIGS || (sel != NULL && dom != NULL &&
+		    strlen(sel) + strlen(dom) + 12 > 253))
+			dkim_sig_ignore(sigs[i]);
+	}
 	return DKIM_CBSTAT_CONTINUE;
 }
 

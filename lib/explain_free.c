@@ -339,9 +339,13 @@ static const char *json_str(const char *from, const char *limit, const char *key
 	size_t n = strlen(key), len;
 
 	while ((p = strstr(p, key)) != NULL && (limit == NULL || p < limit)) {
+		/* the key must be quoted: a byte before it that is '"', and a key
+		 * at the very start of the text is not (fuzz_explain) */
+		bool quoted = p > from && p[-1] == '"';
+
 		q = p + n;
 		p = q;
-		if (q[-n - 1] != '"')
+		if (!quoted)
 			continue;
 		q += strspn(q, "\\\" ");
 		if (*q != ':')

@@ -240,7 +240,10 @@ static bool raw_check(struct mime_priv *pv, GMimeObject *obj, bool b64,
 /* multipart_problems - the structure bits one multipart contributes */
 static unsigned multipart_problems(GMimeMultipart *mp)
 {
-	const char *b = g_mime_multipart_get_boundary(mp);
+	/* the parameter as sent: g_mime_multipart_get_boundary invents one
+	 * when there is none, re-encoding the header, which loops forever on
+	 * some inputs in GMime 3.2.13 (GMime #165, fuzz_mime) */
+	const char *b = g_mime_object_get_content_type_parameter(GMIME_OBJECT(mp), "boundary");
 	const char *pro;
 	char *delim;
 	unsigned p = 0;
@@ -304,7 +307,7 @@ static bool fill_part(struct mime_tree *t, struct mime_part *p, GMimeObject *obj
 	}
 	if (p->multipart) {
 		p->problems |= multipart_problems(GMIME_MULTIPART(obj));
-		b = g_mime_multipart_get_boundary(GMIME_MULTIPART(obj));
+		b = g_mime_object_get_content_type_parameter(obj, "boundary");
 		if (b != NULL && (p->boundary = strdup(b)) == NULL)
 			nomem = true;
 	}
