@@ -45,12 +45,20 @@ bench_corpus() {
 }
 
 # bench_list_zones DIR - the empty DNSBL and URIBL zones Preflight asks
-# (every answer NXDOMAIN, cached like a real list's)
+# (every answer NXDOMAIN, cached like a real list's), and the root zone,
+# so that any other name is NXDOMAIN too, as from the baseline's resolver
+# (nsd refuses names outside its zones, and rspamd waits out a refusal)
 bench_list_zones() {
 	local z
 	for z in bl.bench.test uribl.bench.test; do
 		zone_header "$z" >"$1/$z.zone"
 	done
+	cat >"$1/root.zone" <<ZONE
+\$ORIGIN .
+\$TTL 60
+@ IN SOA ns.bench.test. hostmaster.bench.test. 1 3600 600 86400 60
+@ IN NS ns.bench.test.
+ZONE
 }
 
 bench_corpus_summary() {

@@ -3,7 +3,8 @@
 # Source it after tests/lib.sh and tmp_workdir.
 #
 #   nsd_start ZONEDIR  serve every ZONEDIR/<zone>.zone (the file name minus
-#                      .zone is the zone's name) on a free port; sets
+#                      .zone is the zone's name; root.zone is ".") on a
+#                      free port; sets
 #                      NSD_PORT and NSD_ADDR ("127.0.0.1@PORT", the form of
 #                      Nameservers and --dns); waits until it answers
 #   nsd_restart        stop and start again over the same ZONEDIR (reload)
@@ -61,6 +62,8 @@ CONF
 	for z in "$dir"/*.zone; do
 		[ -e "$z" ] || continue
 		name=$(basename "$z" .zone)
+		# root.zone serves "." itself: NXDOMAIN for every other name
+		[ "$name" = root ] && name=.
 		printf 'zone:\n  name: %s\n  zonefile: %s\n' "$name" "$(basename "$z")"
 	done
 }
