@@ -92,30 +92,19 @@ static void parser_warning(gint64 offset, GMimeParserWarning code,
 		pv->no_boundary = true;
 }
 
-/* rebuild - the headers as kept and a blank line: the message when no
- * body byte was kept (msg.c keeps this block at the head of the spool
- * otherwise) */
+static int array_put(void *arg, const void *p, size_t n)
+{
+	g_byte_array_append(arg, p, (guint)n);
+	return 0;
+}
+
+/* rebuild - the header block alone: the message when no body byte was
+ * kept (otherwise the spool starts with the same block) */
 static GByteArray *rebuild(const struct msg *m)
 {
-	size_t i, total = 2;
-	GByteArray *ba;
+	GByteArray *ba = g_byte_array_new();
 
-	for (i = 0; i < m->nhdrs; i++)
-		total += strlen(m->hdrs[i].name) + strlen(m->hdrs[i].value) + 4;
-	if (total > G_MAXUINT / 2)
-		return NULL;
-	ba = g_byte_array_sized_new((guint)total);
-	for (i = 0; i < m->nhdrs; i++) {
-		const struct msg_header *h = &m->hdrs[i];
-
-		if (h->name[0] != '\0') {
-			g_byte_array_append(ba, (const guint8 *)h->name, (guint)strlen(h->name));
-			g_byte_array_append(ba, (const guint8 *)": ", 2);
-		}
-		g_byte_array_append(ba, (const guint8 *)h->value, (guint)strlen(h->value));
-		g_byte_array_append(ba, (const guint8 *)"\r\n", 2);
-	}
-	g_byte_array_append(ba, (const guint8 *)"\r\n", 2);
+	(void)msg_head_write(m, array_put, ba);
 	return ba;
 }
 

@@ -132,6 +132,11 @@ void msg_body_view(const struct msg *m, const char **p_r, size_t *len_r);
  * -1 with *error_r set when the file cannot be read. */
 int msg_body_each(const struct msg *m, int (*fn)(void *arg, const char *p, size_t n),
     void *arg, const char **error_r);
+/* msg_head_write - the header block as kept (each "Name: value" and
+ * CRLF, then a blank line), the form both the spool and the MIME parser
+ * start with, handed to put in pieces; 0, or put's first non-zero result */
+int msg_head_write(const struct msg *m, int (*put)(void *arg, const void *p, size_t n),
+    void *arg);
 /* msg_body_kept - the number of body bytes kept */
 uint64_t msg_body_kept(const struct msg *m);
 /* msg_whole - the header block and kept body as one message: in

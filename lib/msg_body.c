@@ -153,26 +153,36 @@ static size_t body_blocks(struct msg *m, const unsigned char *p, size_t n)
 }
 #endif
 
-/* body_keep_head - start the spool with the headers as kept and a blank
- * line, the form the MIME parser reads (mime.c builds the same block when
- * no body byte was kept) */
-static void body_keep_head(struct msg *m)
+int msg_head_write(const struct msg *m, int (*put)(void *arg, const void *p, size_t n),
+    void *arg)
 {
-	const char *err;
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < m->nhdrs && rc == 0; i++) {
 		const struct msg_header *h = &m->hdrs[i];
 
-		if (h->name[0] != '\0')
-			rc = spool_append(&m->body_spool, h->name, strlen(h->name), &err) |
-			    spool_append(&m->body_spool, ": ", 2, &err);
-		rc |= spool_append(&m->body_spool, h->value, strlen(h->value), &err) |
-		    spool_append(&m->body_spool, "\r\n", 2, &err);
+		if (h->name[0] != '\0' && ((rc = put(arg, h->name, strlen(h->name))) != 0 ||
+		    (rc = put(arg, ": ", 2)) != 0))
+			break;
+		if ((rc = put(arg, h->value, strlen(h->value))) == 0)
+			rc = put(arg, "\r\n", 2);
 	}
-	rc |= spool_append(&m->body_spool, "\r\n", 2, &err);
-	if (rc != 0) {
+	return rc != 0 ? rc : put(arg, "\r\n", 2);
+}
+
+static int spool_put(void *arg, const void *p, size_t n)
+{
+	const char *err;
+
+	return spool_append(arg, p, n, &err);
+}
+
+/* body_keep_head - start the spool with the header block, the form the
+ * MIME parser reads */
+static void body_keep_head(struct msg *m)
+{
+	if (msg_head_write(m, spool_put, &m->body_spool) != 0) {
 		/* no room for even the headers: keep no body either */
 		spool_clear(&m->body_spool);
 		m->body_truncated = true;
