@@ -27,6 +27,8 @@
 #define CONFIG_KEYS(K) \
 	K("Socket",		T_STRING,	"string",			"inet:8898@127.0.0.1",	socket,			CHECK_SOCKET) \
 	K("UserID",		T_STRING,	"string",			"",			user_id,		CHECK_NONE) \
+	K("SocketMode",		T_STRING,	"octal",			"0660",			socket_mode,		CHECK_SOCKET_MODE) \
+	K("SocketGroup",	T_STRING,	"string",			"",			socket_group,		CHECK_GROUP) \
 	K("PidFile",		T_PATH,		"path",				"none",			pid_file,		CHECK_NONE) \
 	K("Syslog",		T_BOOL,		"bool",				"yes",			syslog,			CHECK_NONE) \
 	K("SyslogFacility",	T_STRING,	"string",			"mail",			syslog_facility,	CHECK_FACILITY) \
@@ -60,6 +62,7 @@
 	K("MaxArchiveBytes",	T_SIZE,		"size",				"256M",			max_archive_bytes,	CHECK_NONE) \
 	K("MaxScanTime",	T_DURATION,	"duration",			"10s",			max_scan_time,		CHECK_NONE) \
 	K("MaxHtmlBytes",	T_SIZE,		"size",				"4M",			max_html_bytes,		CHECK_NONE) \
+	K("MaxRegexSteps",	T_UINT,		"unsigned",			"100000",		max_regex_steps,	CHECK_POSITIVE) \
 	K("DateMaxFuture",	T_DURATION,	"duration",			"2h",			date_max_future,	CHECK_NONE) \
 	K("DateMaxPast",	T_DURATION,	"duration",			"7d",			date_max_past,		CHECK_NONE) \
 	K("Checks",		T_CHECKS,	"list",				"all",			checks,			CHECK_NONE) \
@@ -128,6 +131,34 @@ struct config *config_new(void)
 	if (cfg != NULL)
 		cfg->refcount = 1;
 	return cfg;
+}
+
+/* config_check_socket_mode - SocketMode: 3 or 4 octal digits, at most
+ * 0777 (no set-id or sticky bits, which mean nothing on a socket) */
+int config_check_socket_mode(const char *v, struct buf *why)
+{
+	size_t n = strspn(v, "01234567");
+
+	if ((n == 3 || n == 4) && v[n] == '\0' && strtoul(v, NULL, 8) <= 0777)
+		return 0;
+	buf_printf(why, "not an octal mode from 000 to 0777 (like 0660): '%s'", v);
+	return -1;
+}
+
+/* config_check_group - SocketGroup: empty (UserID's group), or a portable
+ * group name (letters, digits, '_', '.', '-', not first; 32 at most) or a
+ * numeric gid.  Whether the group exists is checked at start-up. */
+int config_check_group(const char *v, struct buf *why)
+{
+	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-");
+
+	if (n > 0 && v[n] == '$')
+		n++;		/* Samba machine accounts */
+	if (v[n] == '\0' && n <= 32 && v[0] != '-')
+		return 0;
+	buf_printf(why, "not a group name: '%s'", v);
+	return -1;
 }
 
 /* config_finish - defaults for every key not given */

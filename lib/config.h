@@ -74,6 +74,8 @@ struct config {
 	/* milter */
 	char *socket;
 	char *user_id;		/* NULL = keep the starting user */
+	char *socket_mode;	/* unix socket mode, octal text ("0660") */
+	char *socket_group;	/* unix socket group; NULL = UserID's group */
 	char *pid_file;		/* NULL = none */
 	bool syslog;
 	char *syslog_facility;
@@ -115,6 +117,7 @@ struct config {
 	unsigned max_archive_ratio;	/* unpacked : packed */
 	uint64_t max_archive_bytes;	/* unpacked bytes read per message */
 	uint64_t max_html_bytes;	/* HTML parsed per part */
+	unsigned max_regex_steps;	/* PCRE2 match limit of rules and profiles */
 	unsigned max_scan_time;		/* seconds for the content checks (MaxScanTime) */
 	unsigned date_max_future;	/* seconds */
 	unsigned date_max_past;		/* seconds */

@@ -244,6 +244,7 @@ static int load_rules(struct config *cfg, char **error_r)
 		return 0;
 	if (rules_load(cfg->rules_file, &cfg->rules, error_r) < 0)
 		return -1;
+	rules_set_limit(cfg->rules, cfg->max_regex_steps);
 	for (i = 0; i < cfg->noverrides; i++) {
 		if (strncmp(cfg->overrides[i].id, "rule-", 5) != 0)
 			continue;
@@ -285,6 +286,8 @@ int config_load_profiles(struct config *cfg, char **error_r)
 		dirs[n++] = cfg->profile_dirs[i];
 	rc = profile_set_load(dirs, n, &cfg->profiles, error_r);
 	free(dirs);
+	if (rc == 0)
+		profile_set_limit(cfg->profiles, cfg->max_regex_steps);
 	return rc;
 }
 

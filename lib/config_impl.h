@@ -25,7 +25,8 @@ enum config_type {
 /* Extra validation of a string value beyond its type. */
 enum config_check {
 	CHECK_NONE, CHECK_SOCKET, CHECK_FACILITY, CHECK_HEADER_NAME, CHECK_NONEMPTY,
-	CHECK_NAMESERVERS, CHECK_HOSTNAME
+	CHECK_NAMESERVERS, CHECK_HOSTNAME, CHECK_SOCKET_MODE, CHECK_GROUP,
+	CHECK_POSITIVE
 };
 
 /* The parsing half of one key-table row; config_key_info is the other. */
@@ -70,6 +71,10 @@ int config_auth_set_signkey(struct config_setctx *s, char *value);
 int config_auth_set_checks(struct config_setctx *s, char ***field, char *value);
 int config_auth_check_nameservers(const char *value, struct buf *why);
 int config_auth_check_hostname(const char *value, struct buf *why);
+
+/* config.c: SocketMode (octal 000..0777) and SocketGroup (a group name) */
+int config_check_socket_mode(const char *value, struct buf *why);
+int config_check_group(const char *value, struct buf *why);
 
 /* config_finish - set every key whose given[i] is false to its default;
  * on error *error_r is malloc'd */

@@ -9,6 +9,7 @@
  * prefix with file:line and key.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -561,6 +562,19 @@ static int check_nonempty(const char *v, struct buf *why)
 	return -1;
 }
 
+/* check_positive - a count that must not be 0 (0 would make every match
+ * fail); other bad numbers are left to the unsigned parser's message */
+static int check_positive(const char *v, struct buf *why)
+{
+	char *end;
+
+	errno = 0;
+	if (strtoul(v, &end, 10) != 0 || errno != 0 || end == v || *end != '\0')
+		return 0;
+	buf_puts(why, "must be at least 1");
+	return -1;
+}
+
 /* run_check - the key's extra check, if it has one */
 static int run_check(enum config_check c, const char *v, struct buf *why)
 {
@@ -572,6 +586,9 @@ static int run_check(enum config_check c, const char *v, struct buf *why)
 	case CHECK_NONEMPTY:	return check_nonempty(v, why);
 	case CHECK_NAMESERVERS:	return config_auth_check_nameservers(v, why);
 	case CHECK_HOSTNAME:	return config_auth_check_hostname(v, why);
+	case CHECK_SOCKET_MODE:	return config_check_socket_mode(v, why);
+	case CHECK_GROUP:	return config_check_group(v, why);
+	case CHECK_POSITIVE:	return check_positive(v, why);
 	}
 	return 0;
 }

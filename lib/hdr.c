@@ -378,7 +378,7 @@ time_t hdr_date_parse(const char *value)
 	return (time_t)t;
 }
 
-/* --- sanitising headers we write --- */
+/* --- sanitising the headers and reply lines we write --- */
 
 struct fold {
 	struct buf *out;
@@ -453,4 +453,31 @@ int hdr_sanitize(const char *value, size_t used, struct buf *out, const char **e
 			return -1;
 		}
 	}
+}
+
+int hdr_reply_line(const char *text, size_t len, size_t max, struct buf *out,
+    const char **error_r)
+{
+	size_t i, n = len;
+	bool cut = false;
+
+	if (max < 4)
+		max = 4;
+	if (len > max) {
+		n = max - 3;
+		cut = true;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (buf_putc(out, c < 0x20 || c > 0x7e || c == '%' ? '?' : (char)c) < 0) {
+			*error_r = oom;
+			return -1;
+		}
+	}
+	if (cut && buf_puts(out, "...") < 0) {
+		*error_r = oom;
+		return -1;
+	}
+	return 0;
 }

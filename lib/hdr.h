@@ -1,9 +1,10 @@
 /*
  * hdr - helpers for single header fields: name syntax, unfolding, RFC 2047
  * encoded-word checking, RFC 5322 date parsing, 8-bit detection, and the
- * sanitiser for headers that Preflight itself writes.
+ * sanitisers for the header values and reply lines Preflight itself writes.
  *
- * Every function reads a NUL-terminated value and is linear in its length;
+ * Every function reads a NUL-terminated value (hdr_reply_line: a counted
+ * one, NULs included) and is linear in its length;
  * none keeps state, so all are thread-safe.  Functions that append to a
  * struct buf return 0, or -1 with *error_r = "out of memory" (the buf is
  * then left holding what was appended so far).  Hostile input is never an
@@ -57,6 +58,16 @@ time_t hdr_date_parse(const char *value);
  * and a word too long for a 998-octet line is split hard.  used is the
  * number of octets already on the first line (strlen(name) + 2). */
 int hdr_sanitize(const char *value, size_t used, struct buf *out, const char **error_r);
+
+/* hdr_reply_line - append one line of an SMTP reply text or a quarantine
+ * reason that Preflight sets, from text[0..len) (NULs included): every byte
+ * outside printable ASCII (0x20..0x7e) and every '%' becomes '?', so no CR,
+ * LF or NUL ends or splits the reply and libmilter, which reads the text as
+ * a format, drops nothing.  Longer than max octets, it is cut to max - 3
+ * and ends with "...".  Exactly min(len, max) octets are appended (a max
+ * below 4 counts as 4). */
+int hdr_reply_line(const char *text, size_t len, size_t max, struct buf *out,
+    const char **error_r);
 
 /* hdr_has_8bit - true when s holds a byte >= 0x80 */
 bool hdr_has_8bit(const char *s);

@@ -127,6 +127,33 @@ static size_t tag_end(const char *s, size_t len, size_t i)
 	return len;
 }
 
+/* attrs_over - more than HTML_MAX_ATTRS words (outside quotes) in the tag
+ * from a to b: gumbo checks each attribute against every one before it,
+ * so 1 MB of "<a <b <c" with no '>' took seconds (SpamAssassin
+ * CVE-2017-15705's input, reliability.md 2.5) */
+static bool attrs_over(const char *s, size_t a, size_t b)
+{
+	size_t n = 0;
+	bool space = false;
+	char q = 0;
+
+	for (; a < b; a++) {
+		if (q != 0) {
+			if (s[a] == q)
+				q = 0;
+		} else if (s[a] == '"' || s[a] == '\'') {
+			q = s[a];
+		} else if (isspace((unsigned char)s[a])) {
+			space = true;
+		} else if (space) {
+			space = false;
+			if (++n > HTML_MAX_ATTRS)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* skip_raw - index past "</name" ... '>' after i, or len */
 static size_t skip_raw(const char *s, size_t len, size_t i, const char *name, size_t n)
 {
@@ -193,6 +220,8 @@ static size_t prescan(const char *s, size_t len, struct prescan *p)
 		if (!start_tag(p, s + i + 1, n))
 			return start;
 		i = tag_end(s, len, i + 1);
+		if (attrs_over(s, start, i))
+			return start;
 		if (name_in(s + start + 1, n, raw_tags))
 			i = skip_raw(s, len, i, s + start + 1, n);
 		else if (n == 9 && strncasecmp(s + start + 1, "plaintext", 9) == 0)

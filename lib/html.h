@@ -9,9 +9,10 @@
  *
  * Gumbo's tree construction is quadratic in the nesting depth of
  * unclosed elements, so the input is pre-scanned first and cut where it
- * would open more than HTML_MAX_NEST elements at once or hold more than
- * HTML_MAX_TAGS start tags (tag_limited): 100k nested <div> cost
- * milliseconds, not minutes.
+ * would open more than HTML_MAX_NEST elements at once, hold more than
+ * HTML_MAX_TAGS start tags or a tag with more than HTML_MAX_ATTRS
+ * attributes (tag_limited): 100k nested <div> or 1 MB of "<a <b <c"
+ * cost milliseconds, not minutes.
  *
  * Hidden text is judged from INLINE styles only (no <style> sheets, no
  * classes): display:none, visibility:hidden, font-size 0, and color equal
@@ -27,6 +28,7 @@
 #define HTML_MAX_DEPTH 1024	/* tree levels walked */
 #define HTML_MAX_NEST 512	/* open elements at once, pre-scan estimate */
 #define HTML_MAX_TAGS 20000	/* start tags handed to gumbo */
+#define HTML_MAX_ATTRS 1000	/* attributes in one tag, pre-scan estimate */
 #define HTML_MAX_LINKS 500	/* links kept (counted past that) */
 #define HTML_LINK_TEXT 200	/* visible link text bytes kept */
 #define HTML_BROKEN_ERRORS 50	/* parse errors that make markup "broken" */

@@ -34,6 +34,7 @@
 #endif
 
 #include "mime.h"
+#include "mime_cut.h"
 
 /* beyond GMime's own nesting limit, so only a misconfiguration reaches it */
 #define WALK_DEPTH_CAP 2048
@@ -50,6 +51,7 @@ struct mime_priv {
 	bool borrowed;		/* raw wraps the message's spool: not ours */
 	size_t cap;
 	bool nesting_overflow;	/* parser warnings, for the walk */
+	bool cut;		/* GMime saw only a prefix (mime_cut_at) */
 	bool no_boundary;
 };
 
@@ -115,13 +117,17 @@ static GByteArray *rebuild(const struct msg *m)
  * the array wraps the spool's bytes without a copy and neither the array
  * nor the stream owns them (mime_free drops the wrapper only), which is
  * why a tree must be freed before its message changes. */
-static GMimeStream *message_stream(const struct msg *m, struct mime_priv *pv)
+static GMimeStream *message_stream(const struct msg *m, struct mime_priv *pv,
+    size_t max_parts)
 {
 	const char *p;
-	uint64_t len;
+	uint64_t len, cut;
 	int fd, dfd;
 
 	if (msg_whole(m, &p, &fd, &len)) {
+		cut = mime_cut_at(m, p, fd, len, max_parts);
+		pv->cut = cut < len;
+		len = cut;
 		if (fd >= 0 && (dfd = dup(fd)) >= 0)
 			return g_mime_stream_fs_new_with_bounds(dfd, 0, (gint64)len);
 		if (fd < 0 && len > 0 && len <= G_MAXUINT / 2) {
@@ -360,6 +366,18 @@ static int walk(struct mime_tree *t, GMimeObject *obj, unsigned depth, int paren
 	return 0;
 }
 
+/* cut_done - a cut message is over the parts limit, and its multiparts
+ * lack their closing lines because of the cut, not of the sender */
+static void cut_done(struct mime_tree *t)
+{
+	size_t i;
+
+	t->limit_parts = true;
+	t->problems &= ~(unsigned)MIME_P_NO_END_BOUNDARY;
+	for (i = 0; i < t->nparts; i++)
+		t->parts[i].problems &= ~(unsigned)MIME_P_NO_END_BOUNDARY;
+}
+
 /* mime_parse - parse m into a new tree */
 int mime_parse(const struct msg *m, const struct mime_limits *lim,
     struct mime_tree **tree_r, const char **error_r)
@@ -379,7 +397,7 @@ int mime_parse(const struct msg *m, const struct mime_limits *lim,
 	pthread_once(&gmime_once, gmime_init_once);
 	t->limits = *lim;
 	t->priv = pv;
-	pv->stream = message_stream(m, pv);
+	pv->stream = message_stream(m, pv, lim->max_parts);
 	opts = g_mime_parser_options_new();
 	g_mime_parser_options_set_warning_callback(opts, parser_warning, pv);
 	parser = g_mime_parser_new_with_stream(pv->stream);
@@ -395,6 +413,8 @@ int mime_parse(const struct msg *m, const struct mime_limits *lim,
 		mime_free(&t);
 		return *error_r = oom, -1;
 	}
+	if (pv->cut)
+		cut_done(t);
 	*tree_r = t;
 	return 0;
 }

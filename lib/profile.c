@@ -201,6 +201,12 @@ static int load_dir(struct profile_set *set, const char *dir, size_t ix, char **
 	return rc;
 }
 
+/* profile_set_limit - see profile.h */
+void profile_set_limit(struct profile_set *set, uint32_t steps)
+{
+	pcre2_set_match_limit(set->mctx, steps);
+}
+
 /* profile_set_load - every *.profile of each directory, in order */
 int profile_set_load(const char *const *dirs, size_t ndirs, struct profile_set **set_r,
     char **error_r)

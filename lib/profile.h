@@ -63,6 +63,10 @@ int profile_set_load(const char *const *dirs, size_t ndirs, struct profile_set *
 /* profile_set_free - release a set; NULL-safe, sets NULL */
 void profile_set_free(struct profile_set **setp);
 
+/* profile_set_limit - the PCRE2 match limit (MaxRegexSteps) of the
+ * profiles' patterns; call before the set is shared between threads */
+void profile_set_limit(struct profile_set *set, uint32_t steps);
+
 /* profile_count / profile_at - the profiles, in load order */
 size_t profile_count(const struct profile_set *set);
 const struct profile *profile_at(const struct profile_set *set, size_t i);

@@ -326,6 +326,12 @@ static int read_rules(struct parse *p, struct rules_set *set, FILE *f)
 	return rc;
 }
 
+/* rules_set_limit - see rules.h */
+void rules_set_limit(struct rules_set *set, uint32_t steps)
+{
+	pcre2_set_match_limit(set->mctx, steps);
+}
+
 /* rules_load - parse and compile a rules file */
 int rules_load(const char *path, struct rules_set **set_r, char **error_r)
 {

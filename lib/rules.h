@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "finding.h"
 
@@ -48,6 +49,10 @@ typedef int (*rules_cb)(void *arg, const struct rules_hit *hit);
 /* rules_load - parse and compile the rules file path into a new set.  On
  * error returns -1 and *error_r gets a malloc'd "file:line: reason". */
 int rules_load(const char *path, struct rules_set **set_r, char **error_r);
+/* rules_set_limit - the PCRE2 match limit (MaxRegexSteps) of every later
+ * match; a match over it is a rules-limit event.  Default
+ * RULES_MATCH_LIMIT.  Call before the set is shared between threads. */
+void rules_set_limit(struct rules_set *set, uint32_t steps);
 /* rules_free - release a set; NULL-safe, sets NULL */
 void rules_free(struct rules_set **setp);
 /* rules_count - the number of rules */

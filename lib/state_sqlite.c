@@ -76,16 +76,26 @@ int state_sqlite_open(const char *path, void **b_r, const char **error_r)
 	return 0;
 }
 
-/* sweep - drop what has expired, now and then */
+/* sweep - drop what has expired, now and then (bound values: no SQL is
+ * ever built by formatting) */
 static void sweep(struct sq *s, time_t now)
 {
-	char sql[128];
+	static const char *const sql[] = {
+		"DELETE FROM counters WHERE expires < ?1",
+		"DELETE FROM kv WHERE expires < ?1",
+	};
+	sqlite3_stmt *st;
+	size_t i;
 
 	if (++s->writes % SWEEP_EVERY != 0)
 		return;
-	snprintf(sql, sizeof(sql), "DELETE FROM counters WHERE expires < %lld;"
-	    "DELETE FROM kv WHERE expires < %lld", (long long)now, (long long)now);
-	(void)sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
 }
 
 static int sq_count(void *b, const char *key, uint64_t bucket, uint64_t first, unsigned add,

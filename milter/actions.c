@@ -10,8 +10,11 @@
  * Failures: a header that cannot be added or deleted is logged and the
  * verdict stands.  A quarantine the MTA refuses is an internal error and
  * gets OnError, so a message predicted to bounce is never silently
- * relayed.  A held-log write that fails is logged; the message still gets
- * its verdict (the log is a record, never a reason to lose or delay mail).
+ * relayed.  A hold writes its held-log row before the quarantine: when the
+ * row cannot be written (disk full, I/O error) the message gets OnError
+ * instead, because a held message nobody finds in the log is lost to its
+ * sender, while a tempfailed one stays with the client.  For the other
+ * verdicts a failed row is only logged (the log is a record there).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,38 +94,29 @@ static void act_tag(SMFICTX *ctx, const struct config *cfg, const struct msg *m,
 	buf_free(&val);
 }
 
-/* act_reply_add - one sanitised reply line: printable ASCII, no '%' */
+/* act_reply_add - one reply line, sanitised by hdr_reply_line */
 __attribute__((format(printf, 2, 3)))
 static void act_reply_add(struct act_reply *rp, const char *fmt, ...)
 {
-	struct buf *b;
+	struct buf raw = BUF_INIT;
+	const char *err;
 	va_list ap;
-	size_t i;
 	int rc;
 
 	if (rp->n >= ACT_REPLY_LINES || rp->oom)
 		return;
-	b = &rp->line[rp->n];
 	va_start(ap, fmt);
-	rc = buf_vprintf(b, fmt, ap);
+	rc = buf_vprintf(&raw, fmt, ap);
 	va_end(ap);
-	if (rc < 0 || b->len == 0) {
-		rp->oom = rc < 0;
-		buf_free(b);
-		return;
-	}
 	/* libmilter drops texts with a lone '%'; CR or LF would end the reply. */
-	for (i = 0; i < b->len; i++) {
-		unsigned char ch = (unsigned char)b->data[i];
-
-		if (ch < 0x20 || ch > 0x7e || ch == '%')
-			b->data[i] = '?';
+	if (rc < 0 || (raw.len > 0 && hdr_reply_line(raw.data, raw.len, ACT_REPLY_LINE_MAX,
+	    &rp->line[rp->n], &err) < 0)) {
+		rp->oom = true;
+		buf_free(&rp->line[rp->n]);
+	} else if (raw.len > 0) {
+		rp->n++;
 	}
-	if (b->len > ACT_REPLY_LINE_MAX) {
-		buf_truncate(b, ACT_REPLY_LINE_MAX - 3);
-		rp->oom = buf_puts(b, "...") < 0;
-	}
-	rp->n++;
+	buf_free(&raw);
 }
 
 /* act_providers - "Gmail, Microsoft" from the predicted replies */
@@ -194,44 +188,53 @@ static void act_refuse(SMFICTX *ctx, const struct msg *m, const struct finding_l
 	buf_free(&prov);
 }
 
-/* act_quarantine - hold the message with the short reason */
+/* act_quarantine - hold the message with the short reason; it goes
+ * through hdr_reply_line too, so that no id can put a line end into it */
 static int act_quarantine(SMFICTX *ctx, const struct finding_list *fl)
 {
-	struct buf reason = BUF_INIT;
+	struct buf reason = BUF_INIT, safe = BUF_INIT;
+	const char *err;
 	int rc = -1;
 
-	if (policy_reason(fl, POLICY_REASON_MAX, &reason) == 0 && reason.len > 0)
-		rc = smfi_quarantine(ctx, reason.data) == MI_SUCCESS ? 0 : -1;
+	if (policy_reason(fl, POLICY_REASON_MAX, &reason) == 0 && reason.len > 0 &&
+	    hdr_reply_line(reason.data, reason.len, POLICY_REASON_MAX, &safe, &err) == 0)
+		rc = smfi_quarantine(ctx, safe.data) == MI_SUCCESS ? 0 : -1;
 	buf_free(&reason);
+	buf_free(&safe);
 	return rc;
 }
 
-/* act_held_log - one row when the verdict is in LogVerdicts */
-static void act_held_log(struct milter_app *app, const struct config *cfg,
+/* act_held_log - one row when the verdict is in LogVerdicts; -1 when the
+ * row was due but could not be written */
+static int act_held_log(struct milter_app *app, const struct config *cfg,
     const struct msg *m, const struct finding_list *fl, const struct policy_result *r)
 {
 	enum verdict v = r->observe ? r->would_be : r->verdict;
 	struct store_record rec;
 	const char *err;
 	bool open;
+	int rc = 0;
 
 	if (!(cfg->log_verdicts & (1u << v)))
-		return;
+		return 0;
 	/* The store pointer changes only at shutdown, always under the lock. */
 	pthread_mutex_lock(&app->store_lock);
 	open = app->store != NULL;
 	pthread_mutex_unlock(&app->store_lock);
 	if (!open)
-		return;
+		return 0;
 	if (store_record_fill(&rec, m, fl, r, time(NULL), &err) < 0) {
 		mlog_warn("%s: held log: %s", act_queue_id(m), err);
-		return;
+		return -1;
 	}
 	pthread_mutex_lock(&app->store_lock);
-	if (app->store != NULL && store_add(app->store, &rec, NULL, &err) < 0)
-		mlog_warn("%s: held log: %s", act_queue_id(m), err);
+	if (app->store != NULL && store_add(app->store, &rec, NULL, &err) < 0) {
+		mlog_warn("%s: %s", act_queue_id(m), err);
+		rc = -1;
+	}
 	pthread_mutex_unlock(&app->store_lock);
 	store_record_clear(&rec);
+	return rc;
 }
 
 /* act_log - the per-message line of the common contract */
@@ -255,6 +258,7 @@ sfsistat actions_apply(SMFICTX *ctx, struct milter_app *app, struct conn *c,
 	const struct config *cfg = c->cfg;
 	struct buf ids = BUF_INIT;
 	sfsistat rc = SMFIS_CONTINUE;
+	bool logged = false;
 
 	if (finding_list_ids(fl, ",", &ids) < 0) {
 		buf_free(&ids);
@@ -266,7 +270,12 @@ sfsistat actions_apply(SMFICTX *ctx, struct milter_app *app, struct conn *c,
 		act_tag(ctx, cfg, ms->msg, r, buf_cstr(&ids));
 	switch (r->verdict) {
 	case VERDICT_HOLD:
-		if (act_quarantine(ctx, fl) < 0)
+		/* The row first: no held message without its row. */
+		logged = true;
+		if (act_held_log(app, cfg, ms->msg, fl, r) < 0)
+			rc = actions_on_error(ctx, cfg, act_queue_id(ms->msg),
+			    "cannot write the held-log row");
+		else if (act_quarantine(ctx, fl) < 0)
 			rc = actions_on_error(ctx, cfg, act_queue_id(ms->msg),
 			    "the MTA refused to quarantine");
 		break;
@@ -281,7 +290,8 @@ sfsistat actions_apply(SMFICTX *ctx, struct milter_app *app, struct conn *c,
 	default:
 		break;
 	}
-	act_held_log(app, cfg, ms->msg, fl, r);
+	if (!logged)
+		(void)act_held_log(app, cfg, ms->msg, fl, r);
 	act_log(ms->msg, r, buf_cstr(&ids));
 	buf_free(&ids);
 	return rc;

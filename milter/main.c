@@ -15,17 +15,23 @@
  * dedicated thread takes it with sigwait(), loads the file again and swaps
  * the snapshot in; a broken file is logged and the old snapshot stays.
  * Connections already open keep the snapshot they started with.  Socket,
- * UserID, PidFile, Syslog, SyslogFacility and HeldLog take effect only at
- * the next start.
+ * SocketMode, SocketGroup, UserID, PidFile, Syslog, SyslogFacility and
+ * HeldLog take effect only at the next start.
+ *
+ * Files: the umask is 027 from start-up on, so what the milter or its
+ * libraries create (the state database, SQLite's -wal/-shm files) is not
+ * world-readable; the held log is brought to 0640 at most, spool files are
+ * mkstemp's 0600; the unix socket gets SocketMode and SocketGroup (a failure
+ * there stops the start: a socket more open than configured, or closed to
+ * the MTA, is not a state to run in).  After the drop to UserID, root
+ * must be out of reach.  privs.c does the ids and the modes.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -54,14 +60,6 @@ struct main_opts {
 	const char *config;
 	bool test;
 	bool foreground;
-};
-
-/* The privileges to switch to; valid when set is true. */
-struct main_user {
-	bool set;
-	char name[256];
-	uid_t uid;
-	gid_t gid;
 };
 
 struct main_reloader {
@@ -138,44 +136,6 @@ static int main_load(const char *path, struct config **cfg_r, int *facility_r)
 	return 0;
 }
 
-/* main_user_lookup - resolve UserID "user[:group]" while we can report it */
-static int main_user_lookup(const char *spec, struct main_user *u)
-{
-	const struct passwd *pw;
-	const struct group *gr;
-	char *colon;
-
-	if (spec == NULL || *spec == '\0')
-		return 0;
-	if (snprintf(u->name, sizeof(u->name), "%s", spec) >= (int)sizeof(u->name)) {
-		mlog_err("UserID %s: name too long", spec);
-		return -1;
-	}
-	colon = strchr(u->name, ':');
-	if (colon != NULL)
-		*colon++ = '\0';
-	if ((pw = getpwnam(u->name)) == NULL) {
-		mlog_err("UserID %s: no such user", u->name);
-		return -1;
-	}
-	u->uid = pw->pw_uid;
-	u->gid = pw->pw_gid;
-	if (colon != NULL && *colon != '\0') {
-		if ((gr = getgrnam(colon)) == NULL) {
-			mlog_err("UserID %s: no such group '%s'", spec, colon);
-			return -1;
-		}
-		u->gid = gr->gr_gid;
-	}
-	if (geteuid() != 0) {
-		if (geteuid() != u->uid)
-			mlog_warn("not started as root: UserID %s ignored", spec);
-		return 0;
-	}
-	u->set = true;
-	return 0;
-}
-
 /* main_unix_path - the file of a unix socket spec, or NULL for inet */
 static const char *main_unix_path(const char *spec)
 {
@@ -231,9 +191,14 @@ static void main_nodelay(void)
 
 /* main_socket - register the callbacks and open the listening socket */
 static int main_socket(struct milter_app *app, const struct config *cfg,
-    const struct main_user *u)
+    const struct privs *u)
 {
 	const char *path = main_unix_path(cfg->socket);
+	/* validated at load: 3 or 4 octal digits, at most 0777 */
+	mode_t mode = (mode_t)strtoul(cfg->socket_mode != NULL ? cfg->socket_mode : "0660",
+	    NULL, 8);
+	mode_t old;
+	int rc;
 
 	if (smfi_setconn(cfg->socket) != MI_SUCCESS) {
 		mlog_err("Socket %s: not a valid milter socket", cfg->socket);
@@ -247,8 +212,12 @@ static int main_socket(struct milter_app *app, const struct config *cfg,
 		mlog_err("smfi_register failed");
 		return -1;
 	}
-	/* true: remove the stale unix socket of an earlier run (checked above) */
-	if (smfi_opensocket(true) != MI_SUCCESS) {
+	/* true: remove the stale unix socket of an earlier run (checked above).
+	 * The umask makes bind() create it no more open than SocketMode. */
+	old = umask(~mode & 0777);
+	rc = smfi_opensocket(true);
+	umask(old);
+	if (rc != MI_SUCCESS) {
 		mlog_err("Socket %s: cannot listen (in use, or no permission?)", cfg->socket);
 		return -1;
 	}
@@ -256,12 +225,8 @@ static int main_socket(struct milter_app *app, const struct config *cfg,
 		main_nodelay();
 		return 0;
 	}
-	/* The MTA connects as its own user: owner and group may, others not. */
-	if (chmod(path, 0660) < 0)
-		mlog_warn("chmod %s: %s", path, strerror(errno));
-	if (u->set && chown(path, u->uid, u->gid) < 0)
-		mlog_warn("chown %s: %s", path, strerror(errno));
-	return 0;
+	/* The MTA connects as its own user, through SocketGroup. */
+	return privs_socket(path, mode, u);
 }
 
 /* main_pidfile - write PidFile; -1 when it cannot be written */
@@ -277,6 +242,7 @@ static int main_pidfile(const char *path)
 		mlog_err("PidFile %s: %s", path, strerror(errno));
 		return -1;
 	}
+	(void)fchmod(fd, 0644);	/* a pid is no secret: readable despite our umask */
 	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
 	if (write(fd, line, (size_t)n) != n) {
 		mlog_err("PidFile %s: %s", path, strerror(errno));
@@ -289,12 +255,9 @@ static int main_pidfile(const char *path)
 
 /* main_store - open the held log; failure leaves app->store NULL */
 static void main_store(struct milter_app *app, const struct config *cfg,
-    const struct main_user *u)
+    const struct privs *u)
 {
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	char file[PATH_MAX];
 	const char *err;
-	size_t i;
 
 	if (cfg->held_log == NULL)
 		return;
@@ -305,24 +268,7 @@ static void main_store(struct milter_app *app, const struct config *cfg,
 		store_close(&app->store);
 		return;
 	}
-	/* Created as root: hand the files to the user we are about to become. */
-	for (i = 0; u->set && i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		snprintf(file, sizeof(file), "%s%s", cfg->held_log, sfx[i]);
-		if (chown(file, u->uid, u->gid) < 0 && errno != ENOENT)
-			mlog_warn("chown %s: %s", file, strerror(errno));
-	}
-}
-
-/* main_drop - become UserID for good */
-static int main_drop(const struct main_user *u)
-{
-	if (!u->set)
-		return 0;
-	if (setgid(u->gid) < 0 || initgroups(u->name, u->gid) < 0 || setuid(u->uid) < 0) {
-		mlog_err("cannot become UserID %s: %s", u->name, strerror(errno));
-		return -1;
-	}
-	return 0;
+	privs_held_log(cfg->held_log, u);
 }
 
 /* main_str_differs - for the restart-only keys after a reload */
@@ -356,11 +302,13 @@ static void main_reload(struct main_reloader *rl)
 	if (main_str_differs(old->socket, cfg->socket) ||
 	    main_str_differs(old->held_log, cfg->held_log) ||
 	    main_str_differs(old->user_id, cfg->user_id) ||
+	    main_str_differs(old->socket_mode, cfg->socket_mode) ||
+	    main_str_differs(old->socket_group, cfg->socket_group) ||
 	    main_str_differs(old->pid_file, cfg->pid_file) ||
 	    main_str_differs(old->syslog_facility, cfg->syslog_facility) ||
 	    old->syslog != cfg->syslog)
-		mlog_warn("reload: Socket, UserID, PidFile, Syslog, SyslogFacility and "
-		    "HeldLog changes take effect at the next start");
+		mlog_warn("reload: Socket, SocketMode, SocketGroup, UserID, PidFile, Syslog, "
+		    "SyslogFacility and HeldLog changes take effect at the next start");
 	config_unref(&old);
 	config_holder_swap(&rl->app->holder, cfg);
 	mlog_info("configuration reloaded from %s", rl->path);
@@ -471,14 +419,17 @@ static int main_engine(struct milter_app *app, const struct config *cfg)
 static int main_run(const struct main_opts *o, struct milter_app *app, const char *path)
 {
 	struct config *cfg = config_holder_get(&app->holder);
-	struct main_user user = { .set = false };
+	struct privs user = { .set = false };
 	struct watch watch;
 	struct main_reloader rl = { .app = app, .path = path, .watch = &watch };
 	int status = EX_OK;
 
 	watch_init(&watch, app);
 
-	if (main_user_lookup(cfg->user_id, &user) < 0)
+	/* Everything we create is private to the owner and group, unless
+	 * its creator sets a mode (the socket, PidFile). */
+	umask(027);
+	if (privs_lookup(cfg->user_id, cfg->socket_group, &user) < 0)
 		status = EX_NOUSER;
 	else if (main_socket(app, cfg, &user) < 0)
 		status = EX_UNAVAILABLE;
@@ -486,7 +437,7 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 		main_store(app, cfg, &user);
 		if (main_engine(app, cfg) < 0)
 			status = EX_CONFIG;
-		else if (main_drop(&user) < 0)
+		else if (privs_drop(&user) < 0)
 			status = EX_OSERR;
 		else if (main_signals(&rl) < 0 || watch_start(&watch) < 0)
 			status = EX_OSERR;
@@ -545,6 +496,13 @@ int main(int argc, char **argv)
 	if (main_load(path, &cfg, &facility) < 0)
 		return EX_CONFIG;
 	if (o.test) {
+		struct privs u = { .set = false };
+
+		/* the names must resolve too; nothing is switched */
+		if (privs_lookup(cfg->user_id, cfg->socket_group, &u) < 0) {
+			config_unref(&cfg);
+			return EX_NOUSER;
+		}
 		printf(MILTER_NAME ": %s: configuration OK\n", path);
 		config_unref(&cfg);
 		return EX_OK;

@@ -2,8 +2,10 @@
  * milter.h - private declarations shared by the files of preflight-milter.
  *
  * main.c owns the process: options, config holder, held log, socket,
- * privileges and signals.  callbacks.c holds one thin function per milter
- * step and the two lifetimes (connection, message).  actions.c turns a
+ * privileges and signals; privs.c resolves and drops the ids and sets the
+ * modes of the socket and the held log.  callbacks.c holds one thin
+ * function per milter step and the two lifetimes (connection, message).
+ * actions.c turns a
  * policy verdict into smfi_* calls and the per-message log line.  mlog.c
  * is the only place that writes to syslog or stderr.
  *
@@ -21,6 +23,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <libmilter/mfapi.h>
 
@@ -90,6 +93,31 @@ int watch_start(struct watch *w);
 void watch_kick(struct watch *w);
 /* watch_stop - stop and join the thread if started; release the lock */
 void watch_stop(struct watch *w);
+
+/* privs.c: UserID, SocketMode/SocketGroup, the held log's modes */
+/* The privileges to switch to; valid when set is true.  sock_gid is the
+ * unix socket's group: SocketGroup, else UserID's group when we switch,
+ * else (gid_t)-1 (left as created). */
+struct privs {
+	bool set;
+	char name[256];
+	uid_t uid;
+	gid_t gid;
+	gid_t sock_gid;
+};
+/* privs_lookup - resolve UserID "user[:group]" and SocketGroup (NULL =
+ * UserID's group) into u, which starts as { .set = false }; -1 (logged)
+ * for an unknown user or group.  Not root: u stays unset (a warning when
+ * UserID is another user). */
+int privs_lookup(const char *user_id, const char *sock_group, struct privs *u);
+/* privs_socket - chmod the unix socket to mode and chown it to UserID and
+ * SocketGroup; -1 (logged) when either fails */
+int privs_socket(const char *path, mode_t mode, const struct privs *u);
+/* privs_held_log - the held log's files to UserID, mode 0640 at most */
+void privs_held_log(const char *path, const struct privs *u);
+/* privs_drop - switch to UserID for good; -1 (logged) when that fails or
+ * root could be regained */
+int privs_drop(const struct privs *u);
 
 /* mlog.c */
 /* mlog_facility - syslog facility for a SyslogFacility name; -1 if unknown */

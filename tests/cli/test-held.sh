@@ -146,4 +146,56 @@ tap_is "$?" 78 "HeldLog none: exit 78"
 out=$("$pf" held --help)
 tap_like "$out" "sendmail -qQ -Q -qI" "held --help gives the Sendmail equivalent"
 
+# Stored queue ids that are not queue ids never reach postsuper: each is
+# what postsuper would read as "every message" (ALL, - for stdin), a path,
+# an option, or shell syntax (no shell runs, but the id must not either).
+: >"$FAKE_LOG"
+long=$(printf 'A%.0s' $(seq 65))
+hostile=("ALL" "-" "../x" "/var/spool/postfix/hold/ABC" "ABC;rm -rf /" '$(id)' ""
+	"-d" "ABCDEF ALL" $'ABCDEF\nALL' "ABCDE" "$long" "ABCDEF/../../x" "ABCDEF*")
+for q in "${hostile[@]}"; do
+	rid=$("$add" "$db" "queue_id=$q" subject=Hostile)
+	for action in release delete; do
+		held "$action" "$rid"
+		shown=$(printf '%q' "$q")
+		tap_is "$rc" 1 "$action refuses stored queue id $shown"
+	done
+	tap_like "$err" "refusing queue id" "the refusal of $shown says why"
+	tap_is "$(sqlite3 "$db" "SELECT status FROM messages WHERE id = $rid")" held \
+		"the row with queue id $shown stays held"
+done
+tap_is "$(calls)" 0 "postsuper never ran for any of the ${#hostile[@]} hostile queue ids"
+
+# ... while a valid one, long form included, still goes through, as one argv
+rid=$("$add" "$db" queue_id=4Hx9Zq1Wc2zJkLm subject=LongForm)
+held release "$rid"
+tap_is "$rc" 0 "a long-form queue id is released"
+tap_is "$(cat "$FAKE_LOG")" "[-c][$pfdir][-H][4Hx9Zq1Wc2zJkLm]" "postsuper argv: exactly -c DIR -H QID"
+
+# The ids on the command line are row ids (decimal, > 0) and nothing else:
+# never a queue id, an option for postsuper, or a second id.
+: >"$FAKE_LOG"
+for arg in "ALL" "-" "0" "1;id" '$(id)' "1 2" " 1" "+1" "0x1" "1e3" "1.0" "../1" "" \
+	"99999999999999999999" "9223372036854775808" "$rid"; do
+	held delete "$arg"	# "$rid" is a real row, already released
+	tap_is "$rc" 1 "delete refuses row id $(printf '%q' "$arg")"
+done
+held delete -- -1
+tap_is "$rc" 1 "delete refuses row id -1 after --"
+held delete -1
+tap_is "$rc" 64 "delete -1 is an unknown option: exit 64"
+held release -H 1
+tap_is "$rc" 64 "release -H (a postsuper option) is an unknown option: exit 64"
+tap_is "$(calls)" 0 "postsuper never ran for any of them"
+
+# Stored client data never reaches the admin's terminal raw (ESC, CR, BEL)
+rid=$("$add" "$db" queue_id=9TermEsc1 "subject=$(printf 'x\033]0;owned\007y\r\nz')" \
+	"from=$(printf 'a\033[31mb')")
+held list
+tap_is "$(printf '%s' "$out" | tr -d '\n' | tr -dc '\000-\037\177' | wc -c)" 0 \
+	"list prints no control byte from the stored subject and From"
+held show "$rid"
+tap_is "$(printf '%s' "$out" | tr -d '\n' | tr -dc '\000-\037\177' | wc -c)" 0 \
+	"show prints no control byte either"
+
 tap_done

@@ -73,6 +73,20 @@ out=$("$PF" check -c "$WORKDIR/a.conf" "$WORKDIR/msg.eml" 2>&1)
 tap_is "$?" 78 "FindingScore on a rule the file lacks is a config error"
 tap_like "$out" "rule-not-there: no such rule" "and names it"
 
+# MaxRegexSteps: a match over the limit is rules-limit, not a stall; 0 is
+# refused (every match would fail)
+printf 'Checks rules\nHeldLog none\nRulesFile %s\nMaxRegexSteps 1\n' "$WORKDIR/good.rules" \
+	>"$WORKDIR/s.conf"
+"$PF" check -c "$WORKDIR/s.conf" --json "$WORKDIR/msg.eml" >"$WORKDIR/out" 2>&1
+tap_like "$(jq -r '[.findings[].id] | join(" ")' "$WORKDIR/out")" "rules-limit" \
+	"MaxRegexSteps 1: the body rule stops at the limit (rules-limit)"
+tap_unlike "$(jq -r '[.findings[].id] | join(" ")' "$WORKDIR/out")" "rule-gift-cards" \
+	"MaxRegexSteps 1: and does not match"
+sed -i 's/^MaxRegexSteps 1$/MaxRegexSteps 0/' "$WORKDIR/s.conf"
+out=$("$PF" check -c "$WORKDIR/s.conf" "$WORKDIR/msg.eml" 2>&1)
+tap_is "$?" 78 "MaxRegexSteps 0 is a config error"
+tap_like "$out" "s.conf:4: MaxRegexSteps: must be at least 1" "naming file:line and the key"
+
 printf 'HeldLog none\nRulesFile %s\n' "$WORKDIR/bad.rules" >"$WORKDIR/b.conf"
 if [ -x "$MILTER" ]; then
 	out=$("$MILTER" -n -c "$WORKDIR/b.conf" 2>&1)
