@@ -3,12 +3,15 @@
 # testing and the demo need, and only those that are missing.
 #
 #   scripts/deps.sh           build, test and demo packages
-#   scripts/deps.sh --bench   also what bench/run.sh needs: python3-dkim for
-#                             the corpus, and the peers it compares with
+#   scripts/deps.sh --bench   also what bench/run.sh needs: the peers it
+#                             compares with
 #                             (rspamd, opendkim), which are never started
 #                             as services
 #   scripts/deps.sh --fuzz    also clang and libFuzzer, for
 #                             configure --enable-fuzzing CC=clang
+#   scripts/deps.sh --deb     also what scripts/deb-test.sh needs to build
+#                             and check the Debian package (debhelper,
+#                             dpkg-dev, fakeroot, lintian)
 #
 # Idempotent: when everything is present it only says so (no apt-get
 # update, no root needed).  Debian's postfix is installed unconfigured
@@ -17,19 +20,23 @@
 # Postfix instance.
 set -euo pipefail
 
-# build tools; libraries (m4/pf_deps.m4 names each); the test and demo tools
+# build tools (libtsan2: gcc's ThreadSanitizer runtime, for scripts/test.sh's
+# _build-tsan); libraries (m4/pf_deps.m4 names each); the test and demo tools
 # (miltertest, swaks, jq, postfix; nsd, dig, openssl and opendkim-tools for the
 # SPF/DKIM/DMARC tests; redis-server for the shared-state tests, which start
-# their own; python3-yaml reads the RFC 7208 suite)
-PACKAGES="build-essential autoconf automake libtool pkg-config
+# their own; python3-yaml reads the RFC 7208 suite; python3-dkim signs the
+# corpus of tests/reliability/test-soak.sh and the bench; time (/usr/bin/time)
+# measures the known-bad inputs of tests/reliability/test-hostile.sh)
+PACKAGES="build-essential autoconf automake libtool pkg-config libtsan2
 libmilter-dev libsqlite3-dev libpsl-dev libopendkim-dev libssl-dev
 libunbound-dev libspf2-dev publicsuffix libgmime-3.0-dev libarchive-dev libgumbo-dev libpcre2-dev
 libhiredis-dev
-sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools redis-server
-python3 python3-yaml perl"
+sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools redis-server time
+python3 python3-yaml python3-dkim perl"
 case ${1:-} in
---bench) PACKAGES="$PACKAGES python3-dkim rspamd opendkim" ;;
+--bench) PACKAGES="$PACKAGES rspamd opendkim" ;;
 --fuzz) PACKAGES="$PACKAGES clang libclang-rt-14-dev" ;;
+--deb) PACKAGES="$PACKAGES debhelper dpkg-dev fakeroot lintian" ;;
 esac
 
 missing=()

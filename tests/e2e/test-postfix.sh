@@ -14,74 +14,17 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/postfix-env.sh"
-
-top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
-MILTER=$top_builddir/milter/preflight-milter
-CLI=$top_builddir/tools/preflight
-
-if [ "${PREFLIGHT_DISTCHECK:-}" = 1 ]; then
-	tap_skip_all "PREFLIGHT_DISTCHECK=1 (no private Postfix inside distcheck)"
-fi
-[ "$(id -u)" = 0 ] || tap_skip_all "needs root to start a private Postfix"
-for t in "$PFENV_POSTFIX" "$PFENV_SMTP_SINK" /usr/sbin/postqueue; do
-	[ -x "$t" ] || tap_skip_all "$t not installed (apt-get install postfix)"
-done
-for t in swaks jq; do
-	command -v "$t" >/dev/null || tap_skip_all "$t not installed"
-done
-
-# /tmp: Postfix's daemons (user postfix) must traverse every parent dir.
-TMPDIR=/tmp tmp_workdir || exit 1
-chmod 755 "$WORKDIR"
-mkdir "$WORKDIR/state"
-chown postfix "$WORKDIR/state"
-PF=$WORKDIR/pf
-SOCK=$WORKDIR/milter.sock
-MILTER_PID=
-TAG=$$.$(date +%s)
-
-# ---- helpers --------------------------------------------------------------
-
-# The milter drops root for UserID postfix: it makes the socket 0660 and
-# its owner the UserID, so smtpd (user postfix) can connect; the held log
-# lives in a directory that user can write (SQLite's -wal and -shm files).
-write_conf() {
-	cat >"$1" <<EOF
-Socket unix:$SOCK
-UserID postfix
-Syslog no
-HeldLog $WORKDIR/state/held.db
-PostfixConfigDir $PFENV_CONF
-# format and size; authentication through Postfix: tests/e2e/test-postfix-auth.sh
-Checks format size
-$2
-EOF
-}
-
 . "$here/e2e-lib.sh"
+
+e2e_require "start a private Postfix" swaks jq
+e2e_workdir
 
 # ---- set up ---------------------------------------------------------------
 
-for b in "$MILTER" "$CLI"; do
-	if [ ! -x "$b" ]; then
-		tap_fail "$b is built"
-		tap_done
-		exit 1
-	fi
-done
-
 e2e_start_postfix
 tap_ok "private Postfix runs (smtpd 127.0.0.1:$PFENV_PORT, sink :$PFENV_SINK_PORT)"
-
-CONF=$WORKDIR/preflight.conf
-write_conf "$CONF" ""
-if start_milter "$CONF"; then
-	tap_ok "preflight-milter listens on $SOCK"
-else
-	tap_fail "preflight-milter listens on $SOCK" "$(tail -20 "$WORKDIR/milter.log")"
-	tap_done
-	exit 1
-fi
+e2e_milter_up
+tap_ok "preflight-milter listens on $SOCK"
 
 # ---- 1: a clean message is delivered and gets no header -------------------
 
@@ -158,7 +101,7 @@ tap_is "$(held_field "$hqid" status)" released "held-log row status is released"
 
 stop_milter TERM
 RCONF=$WORKDIR/reject.conf
-write_conf "$RCONF" "RejectScore 5"
+e2e_write_conf "$RCONF" "RejectScore 5"
 start_milter "$RCONF" || tap_diag "milter restart failed: $(tail -5 "$WORKDIR/milter.log")"
 mkmsg "$WORKDIR/reject.eml" reject $'From: Mallory <mallory@example.com>\n'
 before=$(queue_count)
