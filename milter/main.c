@@ -290,12 +290,14 @@ static void main_reload(struct main_reloader *rl)
 		mlog_err("reload of %s failed, keeping the old configuration: %s",
 		    rl->path, err != NULL ? err : "unknown error");
 		free(err);
+		notify_send("READY=1");
 		return;
 	}
 	if (mlog_facility(cfg->syslog_facility, &facility) < 0) {
 		mlog_err("reload of %s failed, keeping the old configuration: "
 		    "SyslogFacility: unknown facility '%s'", rl->path, cfg->syslog_facility);
 		config_unref(&cfg);
+		notify_send("READY=1");
 		return;
 	}
 	old = config_holder_get(&rl->app->holder);
@@ -313,6 +315,7 @@ static void main_reload(struct main_reloader *rl)
 	config_holder_swap(&rl->app->holder, cfg);
 	mlog_info("configuration reloaded from %s", rl->path);
 	watch_kick(rl->watch);
+	notify_send("READY=1");
 }
 
 /* main_reload_thread - wait for SIGUSR1 until told to stop */
@@ -326,6 +329,8 @@ static void *main_reload_thread(void *arg)
 			continue;
 		if (atomic_load(&rl->stop))
 			break;
+		/* systemctl reload waits for the READY=1 main_reload sends */
+		notify_reloading();
 		main_reload(rl);
 	}
 	return NULL;
@@ -448,10 +453,13 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 		return status;
 	}
 	mlog_info("starting %s on %s", PF_VERSION, cfg->socket);
+	/* the socket listens already: the MTA may connect from now on */
+	notify_send("READY=1");
 	if (smfi_main() != MI_SUCCESS) {
 		mlog_err("smfi_main failed");
 		status = EX_SOFTWARE;
 	}
+	notify_send("STOPPING=1");
 	atomic_store(&rl.stop, true);
 	pthread_kill(rl.tid, SIGUSR1);
 	pthread_join(rl.tid, NULL);

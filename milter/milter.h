@@ -133,4 +133,10 @@ void mlog_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mlog_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mlog_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* notify.c - systemd's readiness protocol; nothing outside systemd */
+/* notify_send - one state ("READY=1", "STOPPING=1") to $NOTIFY_SOCKET */
+void notify_send(const char *state);
+/* notify_reloading - "RELOADING=1" and the monotonic time */
+void notify_reloading(void);
+
 #endif

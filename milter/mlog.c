@@ -11,8 +11,10 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "milter.h"
@@ -54,12 +56,26 @@ int mlog_facility(const char *name, int *fac_r)
 	return -1;
 }
 
+/* mlog_stderr_is_journal - stderr is systemd's journal stream (it sets
+ * JOURNAL_STREAM to the "device:inode" of what it connected) */
+static bool mlog_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 /* mlog_open - choose the destinations; before any thread starts.  Until
- * mlog_detached, lines also go to stderr so start-up errors are seen. */
+ * mlog_detached, lines also go to stderr so start-up errors are seen,
+ * except when stderr is the journal and syslog reaches it already. */
 void mlog_open(bool use_syslog, int facility)
 {
 	mlog_syslog = use_syslog;
-	mlog_stderr = true;
+	mlog_stderr = !(use_syslog && mlog_stderr_is_journal());
 	if (use_syslog) {
 		openlog(MILTER_NAME, LOG_PID | LOG_NDELAY, facility);
 		mlog_opened = true;
