@@ -79,19 +79,22 @@ sed -i 's/^Syslog no$/Syslog yes/' "$conf"
 rm -f "$WORKDIR/pf.sock"
 exec 3>"$WORKDIR/journal.err"
 js=$(stat -c '%d:%i' "$WORKDIR/journal.err")
-JOURNAL_STREAM=$js "$milter" -f -c "$conf" 2>&3 &
+# READY=1 (not the socket file) says SIGTERM is in libmilter's hands:
+# the socket exists a moment before the milter blocks the signal
+n=$(wc -l <"$WORKDIR/notify.log")
+NOTIFY_SOCKET=$WORKDIR/notify.sock JOURNAL_STREAM=$js "$milter" -f -c "$conf" 2>&3 &
 pid=$!
 exec 3>&-
-wait_until 20 test -S "$WORKDIR/pf.sock"
+wait_until 20 has_lines $((n + 1))
 kill -TERM "$pid"
 wait "$pid"
 tap_is "$?" 0 "under the journal: exit 0 on SIGTERM"
 tap_is "$(wc -c <"$WORKDIR/journal.err")" 0 "under the journal with Syslog yes: nothing on stderr"
 rm -f "$WORKDIR/pf.sock"
-"$milter" -f -c "$conf" 2>"$WORKDIR/plain.err" &
+n=$(wc -l <"$WORKDIR/notify.log")
+NOTIFY_SOCKET=$WORKDIR/notify.sock "$milter" -f -c "$conf" 2>"$WORKDIR/plain.err" &
 pid=$!
-wait_until 20 test -S "$WORKDIR/pf.sock"
-wait_for_log "$WORKDIR/plain.err" "starting" 20
+wait_until 20 has_lines $((n + 1))
 kill -TERM "$pid"
 wait "$pid"
 tap_like "$(cat "$WORKDIR/plain.err")" "starting" "without JOURNAL_STREAM, -f copies lines to stderr"
