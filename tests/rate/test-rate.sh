@@ -84,6 +84,8 @@ start_milter B
 burst A 3 alice accept
 burst B 2 alice accept
 burst B 1 alice hold
+# the milter logs a message after it answered: wait for the line
+wait_for_log "$WORKDIR/B.log" "rate-user-burst" 20
 tap_like "$(grep 'rate-user-burst' "$WORKDIR/B.log" | head -n 1)" "verdict=hold" \
 	"B's log line names the verdict"
 burst A 1 bob accept
