@@ -109,9 +109,15 @@ static long implied_close(const struct prescan *p, const char *name, size_t n, u
 	return -1;
 }
 
-/* tag_end - index just past the '>' closing the tag that starts at i */
-static size_t tag_end(const char *s, size_t len, size_t i)
+/* tag_end - index just past the '>' closing the tag that starts at i (or
+ * len); with attrs_r, also the words outside quotes after the name: gumbo
+ * checks each attribute against every one before it, so 1 MB of
+ * "<a <b <c" with no '>' took seconds (SpamAssassin CVE-2017-15705's
+ * input, reliability.md 2.5) and the pre-scan stops at HTML_MAX_ATTRS */
+static size_t tag_end(const char *s, size_t len, size_t i, size_t *attrs_r)
 {
+	size_t words = 0;
+	bool space = false;
 	char q = 0;
 
 	for (; i < len; i++) {
@@ -121,37 +127,18 @@ static size_t tag_end(const char *s, size_t len, size_t i)
 		} else if (s[i] == '"' || s[i] == '\'') {
 			q = s[i];
 		} else if (s[i] == '>') {
-			return i + 1;
-		}
-	}
-	return len;
-}
-
-/* attrs_over - more than HTML_MAX_ATTRS words (outside quotes) in the tag
- * from a to b: gumbo checks each attribute against every one before it,
- * so 1 MB of "<a <b <c" with no '>' took seconds (SpamAssassin
- * CVE-2017-15705's input, reliability.md 2.5) */
-static bool attrs_over(const char *s, size_t a, size_t b)
-{
-	size_t n = 0;
-	bool space = false;
-	char q = 0;
-
-	for (; a < b; a++) {
-		if (q != 0) {
-			if (s[a] == q)
-				q = 0;
-		} else if (s[a] == '"' || s[a] == '\'') {
-			q = s[a];
-		} else if (isspace((unsigned char)s[a])) {
+			i++;
+			break;
+		} else if (isspace((unsigned char)s[i])) {
 			space = true;
 		} else if (space) {
 			space = false;
-			if (++n > HTML_MAX_ATTRS)
-				return true;
+			words++;
 		}
 	}
-	return false;
+	if (attrs_r != NULL)
+		*attrs_r = words;
+	return i;
 }
 
 /* skip_raw - index past "</name" ... '>' after i, or len */
@@ -159,7 +146,7 @@ static size_t skip_raw(const char *s, size_t len, size_t i, const char *name, si
 {
 	for (; i + 2 + n <= len; i++)
 		if (s[i] == '<' && s[i + 1] == '/' && strncasecmp(s + i + 2, name, n) == 0)
-			return tag_end(s, len, i);
+			return tag_end(s, len, i, NULL);
 	return len;
 }
 
@@ -185,7 +172,7 @@ static bool start_tag(struct prescan *p, const char *name, size_t n)
 /* prescan - how many bytes of s gumbo may parse in bounded time */
 static size_t prescan(const char *s, size_t len, struct prescan *p)
 {
-	size_t i = 0, n, start;
+	size_t i = 0, n, start, attrs;
 	long k;
 
 	while (i < len) {
@@ -208,7 +195,7 @@ static size_t prescan(const char *s, size_t len, struct prescan *p)
 			if (n > 0 && (k = find_open(p, name_hash(s + i + 2, n), HTML_MAX_NEST,
 			    true, NULL)) >= 0)
 				p->depth = (size_t)k;
-			i = tag_end(s, len, i + 1);
+			i = tag_end(s, len, i + 1, NULL);
 			continue;
 		}
 		while (i + 1 + n < len && isalnum((unsigned char)s[i + 1 + n]))
@@ -219,8 +206,8 @@ static size_t prescan(const char *s, size_t len, struct prescan *p)
 		}
 		if (!start_tag(p, s + i + 1, n))
 			return start;
-		i = tag_end(s, len, i + 1);
-		if (attrs_over(s, start, i))
+		i = tag_end(s, len, i + 1, &attrs);
+		if (attrs > HTML_MAX_ATTRS)
 			return start;
 		if (name_in(s + start + 1, n, raw_tags))
 			i = skip_raw(s, len, i, s + start + 1, n);

@@ -75,7 +75,10 @@ uint64_t mime_cut_at(const struct msg *m, const char *p, int fd, uint64_t len,
 	uint64_t off, at;
 	ssize_t r;
 
-	if (max_parts == 0 || ct == NULL)
+	/* A header line never starts with "--" (a fold starts with a blank),
+	 * so a message with no more lines than the budget needs no pass of
+	 * its own: most messages stop here */
+	if (max_parts == 0 || ct == NULL || m->nhdrs + m->body.lines <= c.max)
 		return len;
 	for (v = ct->unfolded; *v == ' ' || *v == '\t'; v++)
 		;

@@ -20,6 +20,8 @@
 #define FUZZ_SRCDIR "."
 #endif
 
+struct config;
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * (unless PREFLIGHT_PROFILE_DIR is set) and a fresh scratch folder under
  * $TMPDIR; returns the folder, or exits when it cannot be made */
 const char *fuzz_setup(void);
+/* fuzz_defaults - fuzz_setup, then the default configuration (never NULL;
+ * out of memory fails the run) */
+struct config *fuzz_defaults(void);
 /* fuzz_path - "DIR/name" under the scratch folder (malloc'd; exits on ENOMEM) */
 char *fuzz_path(const char *dir, const char *name);
 /* fuzz_write - replace the file path with size bytes of data; exits on error */

@@ -24,9 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct config *cfg;
 	const char *error;
 
-	fuzz_setup();
-	if ((cfg = config_defaults()) == NULL)
-		fuzz_fail("out of memory");
+	cfg = fuzz_defaults();
 	html_max = (size_t)cfg->max_html_bytes;
 	config_unref(&cfg);
 	/* the public suffix list: loaded once per process, as in the milter */

@@ -19,9 +19,7 @@ static struct config *cfg;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	fuzz_setup();
-	if ((cfg = config_defaults()) == NULL)
-		fuzz_fail("out of memory");
+	cfg = fuzz_defaults();
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "fuzz.h"
 
 void fuzz_fail(const char *fmt, ...)
@@ -56,6 +57,16 @@ const char *fuzz_setup(void)
 	}
 	atexit(remove_scratch);
 	return scratch;
+}
+
+struct config *fuzz_defaults(void)
+{
+	struct config *cfg;
+
+	fuzz_setup();
+	if ((cfg = config_defaults()) == NULL)
+		fuzz_fail("out of memory");
+	return cfg;
 }
 
 char *fuzz_path(const char *dir, const char *name)
