@@ -11,7 +11,9 @@
  * content or name) are listed with unpack_list and each entry is judged
  * the same way, its place shown as "invoice.zip > docs/run.js".  Decoded
  * bytes are fetched with a cap: SNIFF_BYTES for a plain file, then up to
- * MaxArchiveBytes for an archive or an OLE document.
+ * MaxArchiveBytes for an archive or an OLE document, kept in a spool (an
+ * unlinked temporary file past SpoolMemory, which libarchive reads from
+ * there): sixteen 12 MB zips at once must not take 200 MB of heap.
  *
  * Occurrences are collected per finding id and reported once per id with
  * the first few places, so a zip of 10,000 .js files is one finding, not
@@ -29,6 +31,7 @@
 #include "buf.h"
 #include "check.h"
 #include "mime.h"
+#include "spool.h"
 #include "unpack.h"
 
 /* bytes fetched to sniff a plain file: magic numbers and the OLE header */
@@ -376,7 +379,7 @@ static int archive_flags(struct attach_state *as, const char *where)
 }
 
 /* judge_archive - list an archive attachment and judge its entries */
-static int judge_archive(struct attach_state *as, const struct buf *data,
+static int judge_archive(struct attach_state *as, const struct spool *data,
     const char *where, bool truncated, const char **error_r)
 {
 	const struct config *cfg = as->ctx->cfg;
@@ -387,17 +390,74 @@ static int judge_archive(struct attach_state *as, const struct buf *data,
 		.max_bytes = cfg->max_archive_bytes,
 		.deadline_ms = as->ctx->scan_deadline_ms,
 	};
+	const char *p;
+	size_t len;
+	int rc;
 
 	as->st.flags = 0;
 	as->st.where[0] = '\0';
 	as->archive_encrypted = false;
 	as->enc_before = as->hits[DEF_ENCRYPTED].n;
-	if (unpack_list(data->data, data->len, where, &lim, &as->st, entry_cb, as,
-	    error_r) < 0)
+	if (spool_on_disk(data)) {
+		rc = unpack_list_fd(spool_fd(data), data->len, where, &lim, &as->st,
+		    entry_cb, as, error_r);
+	} else {
+		spool_view(data, &p, &len);
+		rc = unpack_list(p, len, where, &lim, &as->st, entry_cb, as, error_r);
+	}
+	if (rc < 0)
 		return as->failed ? (*error_r = oom, -1) : -1;
 	if (truncated && (as->st.flags & UNPACK_F_DAMAGED) == 0)
 		as->st.flags |= UNPACK_F_BYTES;
 	return archive_flags(as, where);
+}
+
+/* A spool that could not take more (no memory, a full disk) ends the
+ * content there: judged as truncated, as a cap would. */
+struct spool_sink {
+	struct spool *sp;
+	bool short_write;
+};
+
+static int to_spool(void *arg, const char *p, size_t n, const char **error_r)
+{
+	struct spool_sink *k = arg;
+
+	if (spool_append(k->sp, p, n, error_r) == 0)
+		return 0;
+	k->short_write = true;
+	return -1;
+}
+
+/* judge_whole - an archive or OLE document: all of it (up to
+ * MaxArchiveBytes) into a spool, on disk past SpoolMemory, then judged */
+static int judge_whole(struct attach_state *as, struct mime_tree *t, size_t i,
+    const struct buf *head, bool truncated, const char *where, const char **error_r)
+{
+	const struct config *cfg = as->ctx->cfg;
+	struct spool whole;
+	struct spool_sink k = { &whole, false };
+	const char *p, *err;
+	size_t len;
+	int rc = 0;
+
+	spool_init(&whole, cfg->spool_memory);
+	if (!truncated)
+		k.short_write = spool_append(&whole, head->data, head->len, &err) < 0;
+	else if (mime_content_each(t, i, cfg->max_archive_bytes, to_spool, &k, &truncated,
+	    error_r) < 0 && !k.short_write)
+		rc = -1;
+	truncated = truncated || k.short_write;
+	if (rc == 0 && head->len >= 8 && memcmp(head->data, "\xd0\xcf\x11\xe0", 4) == 0 &&
+	    spool_finish(&whole, &err) == 0 &&
+	    (spool_view(&whole, &p, &len), ole_has_vba((const unsigned char *)p, len))) {
+		if (hit(as, DEF_MACRO, &attach_defs[DEF_MACRO], where, "OLE VBA project") < 0)
+			rc = (*error_r = oom, -1);
+	} else if (rc == 0 && unpack_is_archive(head->data, head->len, t->parts[i].filename)) {
+		rc = judge_archive(as, &whole, where, truncated, error_r);
+	}
+	spool_clear(&whole);
+	return rc;
 }
 
 /* judge_part - one attachment: its name, its first bytes, and its
@@ -421,23 +481,10 @@ static int judge_part(struct attach_state *as, struct mime_tree *t, size_t i,
 	    truncated ? SNIFF_BYTES : data.len, buf_cstr(&where)) < 0)
 		goto oom;
 	if (unpack_is_archive(data.data, data.len, p->filename) ||
-	    (data.len >= 8 && memcmp(data.data, "\xd0\xcf\x11\xe0", 4) == 0)) {
-		if (truncated) {
-			buf_truncate(&data, 0);
-			if (mime_content(t, i, as->ctx->cfg->max_archive_bytes, &data,
-			    &truncated, error_r) < 0)
-				goto out;
-		}
-		if (ole_has_vba((const unsigned char *)data.data, data.len)) {
-			if (hit(as, DEF_MACRO, &attach_defs[DEF_MACRO], buf_cstr(&where),
-			    "OLE VBA project") < 0)
-				goto oom;
-		} else if (unpack_is_archive(data.data, data.len, p->filename) &&
-		    judge_archive(as, &data, buf_cstr(&where), truncated, error_r) < 0) {
-			goto out;
-		}
-	}
-	rc = 0;
+	    (data.len >= 8 && memcmp(data.data, "\xd0\xcf\x11\xe0", 4) == 0))
+		rc = judge_whole(as, t, i, &data, truncated, buf_cstr(&where), error_r);
+	else
+		rc = 0;
 	goto out;
 oom:
 	*error_r = oom;

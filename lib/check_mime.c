@@ -197,7 +197,11 @@ static int check_limits(struct check_ctx *ctx, const struct mime_tree *t)
 	if (t->limit_decoded || (t->limits.max_decoded && est > t->limits.max_decoded))
 		rc |= buf_printf(&b, "%sabout %" PRIu64 " decoded bytes, over MaxDecodedBytes (%"
 		    PRIu64 ")", b.len ? "; " : "", est, t->limits.max_decoded);
-	if (ctx->msg->body_truncated)
+	if (ctx->msg->body_truncated && ctx->msg->spool_error != NULL)
+		rc |= buf_printf(&b, "%sthe body could not be kept (%s), only the first %zu"
+		    " bytes inspected", b.len ? "; " : "", ctx->msg->spool_error,
+		    (size_t)msg_body_kept(ctx->msg));
+	else if (ctx->msg->body_truncated)
 		rc |= buf_printf(&b, "%sbody of %" PRIu64 " bytes over MaxBodyBytes (%" PRIu64
 		    "), only the first %zu inspected", b.len ? "; " : "", ctx->msg->body.bytes,
 		    ctx->msg->body_keep, (size_t)msg_body_kept(ctx->msg));

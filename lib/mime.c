@@ -443,8 +443,10 @@ static GMimeStream *content_stream(GMimeObject *obj)
 	return fs;
 }
 
-/* mime_content - decoded bytes of leaf i, bounded by max and the budget */
-int mime_content(struct mime_tree *t, size_t i, uint64_t max, struct buf *out,
+/* mime_content_each - decoded bytes of leaf i, bounded by max and the
+ * budget, handed to fn chunk by chunk */
+int mime_content_each(struct mime_tree *t, size_t i, uint64_t max,
+    int (*fn)(void *arg, const char *p, size_t n, const char **error_r), void *arg,
     bool *truncated_r, const char **error_r)
 {
 	struct mime_priv *pv;
@@ -466,8 +468,7 @@ int mime_content(struct mime_tree *t, size_t i, uint64_t max, struct buf *out,
 	while ((n = g_mime_stream_read(s, chunk, sizeof(chunk))) > 0) {
 		size_t take = (uint64_t)n > cap - got ? (size_t)(cap - got) : (size_t)n;
 
-		if (take > 0 && buf_append(out, chunk, take) < 0) {
-			*error_r = oom;
+		if (take > 0 && fn(arg, chunk, take, error_r) < 0) {
 			rc = -1;
 			break;
 		}
@@ -484,6 +485,17 @@ int mime_content(struct mime_tree *t, size_t i, uint64_t max, struct buf *out,
 	if (truncated_r != NULL)
 		*truncated_r = trunc;
 	return rc;
+}
+
+static int to_buf(void *arg, const char *p, size_t n, const char **error_r)
+{
+	return buf_append(arg, p, n) < 0 ? (*error_r = oom, -1) : 0;
+}
+
+int mime_content(struct mime_tree *t, size_t i, uint64_t max, struct buf *out,
+    bool *truncated_r, const char **error_r)
+{
+	return mime_content_each(t, i, max, to_buf, out, truncated_r, error_r);
 }
 
 /* utf8_ok - s[0..n) is valid UTF-8, allowing a cut last sequence */

@@ -83,6 +83,12 @@ int mime_parse(const struct msg *m, const struct mime_limits *lim,
  * bytes were left out.  Returns 0, or -1 (*error_r) when out of memory. */
 int mime_content(struct mime_tree *t, size_t i, uint64_t max, struct buf *out,
     bool *truncated_r, const char **error_r);
+/* mime_content_each - the same bytes handed to fn in chunks, kept nowhere;
+ * fn returns 0, or -1 with *error_r set, which stops the reading and is
+ * returned */
+int mime_content_each(struct mime_tree *t, size_t i, uint64_t max,
+    int (*fn)(void *arg, const char *p, size_t n, const char **error_r), void *arg,
+    bool *truncated_r, const char **error_r);
 /* mime_text - the same for a text part, converted to UTF-8 from its
  * charset (invalid bytes replaced); *charset_ok_r (may be NULL) is false
  * when the bytes do not match the declared charset */

@@ -53,6 +53,7 @@ static void msg_clear_message(struct msg *m)
 	spool_clear(&m->body_spool);
 	m->head_len = 0;
 	m->body_truncated = false;
+	m->spool_error = NULL;
 	m->cur_line_len = 0;
 	m->prev_cr = m->line_flagged_bare = m->line_flagged_8bit = false;
 	m->in_body = false;

@@ -81,7 +81,7 @@ struct msg {
 	 * body_spool.memory_max (SpoolMemory), then in a private temporary
 	 * file.  The caller sets body_keep (the limit, 0 = keep nothing;
 	 * msg_reset keeps both); body_truncated says some bytes were not kept
-	 * (over the limit, out of memory, a full disk).  Read them with
+	 * (over the limit, or spool_error: out of memory, a full disk).  Read them with
 	 * msg_body_view after msg_body_end.  When any body byte is kept, the
 	 * spool starts with the headers as kept and a blank line (head_len
 	 * bytes), so the MIME parser reads the message where it lies, in
@@ -90,6 +90,7 @@ struct msg {
 	uint64_t body_keep;
 	size_t head_len;
 	bool body_truncated;
+	const char *spool_error;	/* static: why the spool stopped, or NULL */
 	/* streaming state of the body scanner */
 	uint64_t cur_line_len;
 	bool prev_cr;

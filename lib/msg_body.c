@@ -173,16 +173,16 @@ int msg_head_write(const struct msg *m, int (*put)(void *arg, const void *p, siz
 
 static int spool_put(void *arg, const void *p, size_t n)
 {
-	const char *err;
+	struct msg *m = arg;
 
-	return spool_append(arg, p, n, &err);
+	return spool_append(&m->body_spool, p, n, &m->spool_error);
 }
 
 /* body_keep_head - start the spool with the header block, the form the
  * MIME parser reads */
 static void body_keep_head(struct msg *m)
 {
-	if (msg_head_write(m, spool_put, &m->body_spool) != 0) {
+	if (msg_head_write(m, spool_put, m) != 0) {
 		/* no room for even the headers: keep no body either */
 		spool_clear(&m->body_spool);
 		m->body_truncated = true;
@@ -196,7 +196,6 @@ static void body_keep_head(struct msg *m)
 static void body_keep_span(struct msg *m, const void *p, size_t n)
 {
 	uint64_t kept, room;
-	const char *err;
 
 	if (n == 0 || m->body_truncated)
 		return;
@@ -212,7 +211,8 @@ static void body_keep_span(struct msg *m, const void *p, size_t n)
 	room = m->body_keep > kept ? m->body_keep - kept : 0;
 	if (n > room)
 		m->body_truncated = true;
-	if (spool_append(&m->body_spool, p, n > room ? (size_t)room : n, &err) < 0)
+	if (spool_append(&m->body_spool, p, n > room ? (size_t)room : n,
+	    &m->spool_error) < 0)
 		m->body_truncated = true;
 }
 

@@ -2,7 +2,9 @@
  * unpack - list archive entries with libarchive under the per-message
  * limits (see unpack.h).
  *
- * Each archive level is one libarchive reader over bytes in memory.  The
+ * Each archive level is one libarchive reader over bytes in memory, or,
+ * for the outermost archive only, over a file (unpack_list_fd: a large
+ * attachment decoded to disk is read in CHUNK reads, never all held).  The
  * filters are named one by one instead of archive_read_support_filter_all:
  * "all" includes lrzip, grzip and lzop readers that run an external
  * program, and hostile mail must never make a milter thread fork.  The
@@ -16,10 +18,12 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "dns.h"
@@ -108,10 +112,35 @@ bool unpack_is_archive(const void *data, size_t len, const char *name)
 	return false;
 }
 
-/* open_reader - a reader over data: every archive format, or (raw) the
- * one-entry reader for a lone compressed file; NULL if neither fits */
-static struct archive *open_reader(const void *data, size_t len, bool raw)
+/* Where a level's bytes are: in memory, or (fd >= 0) in a file. */
+struct source {
+	const void *data;
+	size_t len;
+	int fd;
+};
+
+/* source_head - the first bytes of src into head (at most n); their count */
+static size_t source_head(const struct source *src, unsigned char *head, size_t n)
 {
+	ssize_t got;
+
+	if (src->fd < 0) {
+		n = n < src->len ? n : src->len;
+		memcpy(head, src->data, n);
+		return n;
+	}
+	do
+		got = pread(src->fd, head, n, 0);
+	while (got < 0 && errno == EINTR);
+	return got > 0 ? (size_t)got : 0;
+}
+
+/* open_reader - a reader over src: every archive format, or (raw) the
+ * one-entry reader for a lone compressed file; NULL if neither fits */
+static struct archive *open_reader(const struct source *src, bool raw)
+{
+	int r;
+
 	struct archive *a = archive_read_new();
 
 	if (a == NULL)
@@ -139,7 +168,13 @@ static struct archive *open_reader(const void *data, size_t len, bool raw)
 		archive_read_support_format_xar(a);
 		archive_read_support_format_zip(a);
 	}
-	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+	/* libarchive reads a file from where it is and never closes it */
+	if (src->fd >= 0)
+		r = lseek(src->fd, 0, SEEK_SET) == 0 ?
+		    archive_read_open_fd(a, src->fd, CHUNK) : ARCHIVE_FATAL;
+	else
+		r = archive_read_open_memory(a, src->data, src->len);
+	if (r != ARCHIVE_OK) {
 		archive_read_free(a);
 		return NULL;
 	}
@@ -232,7 +267,7 @@ static int read_entry(struct walk *w, struct archive *a, struct entry_read *er,
 	}
 }
 
-static int list_level(struct walk *w, const void *data, size_t len, const char *name,
+static int list_level(struct walk *w, const struct source *src, const char *name,
     const char *prefix, unsigned level);
 
 /* one_entry - read, report, and maybe open the entry just listed */
@@ -276,7 +311,8 @@ static int one_entry(struct walk *w, struct archive *a, struct archive_entry *ae
 	if (rc == GO_ON && e.is_archive && !e.encrypted && !can_open)
 		flag(w, UNPACK_F_DEPTH, e.chain);
 	else if (rc == GO_ON && er.complete)
-		rc = list_level(w, er.inner.data, er.inner.len, path, e.chain, level + 1);
+		rc = list_level(w, &(struct source){ er.inner.data, er.inner.len, -1 },
+		    path, e.chain, level + 1);
 out:
 	buf_free(&er.inner);
 	buf_free(&chain);
@@ -320,16 +356,17 @@ static int walk_entries(struct walk *w, struct archive *a, const char *raw,
 	}
 }
 
-/* list_level - list the archive data (entries at depth level) */
-static int list_level(struct walk *w, const void *data, size_t len, const char *name,
+/* list_level - list the archive in src (entries at depth level) */
+static int list_level(struct walk *w, const struct source *src, const char *name,
     const char *prefix, unsigned level)
 {
-	struct archive *a = open_reader(data, len, false);
+	struct archive *a = open_reader(src, false);
 	struct buf rname = BUF_INIT;
+	unsigned char head[16];
 	int rc;
 
-	if (a == NULL && compressed_magic(data, len)) {
-		a = open_reader(data, len, true);
+	if (a == NULL && compressed_magic(head, source_head(src, head, sizeof(head)))) {
+		a = open_reader(src, true);
 		if (a != NULL && raw_name(&rname, strrchr(name, '/') ?
 		    strrchr(name, '/') + 1 : name) < 0) {
 			archive_read_free(a);
@@ -340,13 +377,14 @@ static int list_level(struct walk *w, const void *data, size_t len, const char *
 		flag(w, UNPACK_F_DAMAGED, prefix);
 		return GO_ON;
 	}
-	rc = walk_entries(w, a, rname.data, prefix, level, len);
+	rc = walk_entries(w, a, rname.data, prefix, level, src->len);
 	archive_read_free(a);
 	buf_free(&rname);
 	return rc;
 }
 
-int unpack_list(const void *data, size_t len, const char *name,
+/* list_top - the outermost archive: the per-message limits first */
+static int list_top(const struct source *src, const char *name,
     const struct unpack_limits *lim, struct unpack_stats *st,
     unpack_cb cb, void *arg, const char **error_r)
 {
@@ -367,7 +405,23 @@ int unpack_list(const void *data, size_t len, const char *name,
 	w.chunk = malloc(CHUNK);
 	if (w.chunk == NULL)
 		return *error_r = oom, -1;
-	rc = list_level(&w, data, len, name, name, 1);
+	rc = list_level(&w, src, name, name, 1);
 	free(w.chunk);
 	return rc == FAIL ? -1 : 0;
+}
+
+int unpack_list(const void *data, size_t len, const char *name,
+    const struct unpack_limits *lim, struct unpack_stats *st,
+    unpack_cb cb, void *arg, const char **error_r)
+{
+	return list_top(&(struct source){ data, len, -1 }, name, lim, st, cb, arg,
+	    error_r);
+}
+
+int unpack_list_fd(int fd, uint64_t len, const char *name,
+    const struct unpack_limits *lim, struct unpack_stats *st,
+    unpack_cb cb, void *arg, const char **error_r)
+{
+	return list_top(&(struct source){ NULL, (size_t)len, fd }, name, lim, st, cb,
+	    arg, error_r);
 }

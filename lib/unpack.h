@@ -1,5 +1,5 @@
 /*
- * unpack - list the entries of an archive held in memory (libarchive),
+ * unpack - list the entries of an archive in memory or a file (libarchive),
  * following archives inside archives, under the per-message limits.
  *
  * unpack_list opens the archive formats libarchive reads (zip, rar, rar5,
@@ -80,6 +80,11 @@ typedef int (*unpack_cb)(void *arg, const struct unpack_entry *e);
 bool unpack_is_archive(const void *data, size_t len, const char *name);
 /* unpack_list - list the archive data (called name) under lim; see above */
 int unpack_list(const void *data, size_t len, const char *name,
+    const struct unpack_limits *lim, struct unpack_stats *st,
+    unpack_cb cb, void *arg, const char **error_r);
+/* unpack_list_fd - the same for an archive of len bytes in the file fd
+ * (from offset 0; read with pread and lseek, left open) */
+int unpack_list_fd(int fd, uint64_t len, const char *name,
     const struct unpack_limits *lim, struct unpack_stats *st,
     unpack_cb cb, void *arg, const char **error_r);
 

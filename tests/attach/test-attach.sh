@@ -109,5 +109,23 @@ tap_is "$(jq -r .verdict <<<"$out")" tag "MaxScanTime 0: tagged, not passed as c
 scan simple.zip invoice.zip "MaxScanTime 30s"
 tap_is "$(jq -r '[.findings[].id] | index("mime-limit")' <<<"$out")" null \
 	"MaxScanTime 30s: a small message is inspected whole"
+# SpoolMemory 64: every archive goes to a temporary file and libarchive
+# reads it from there; the findings are the same as from memory.
+for c in "zip holding a .js:simple.zip:invoice.zip:attach-blocked-type" \
+    "zip bomb:bomb.zip:zeros.zip:attach-archive-bomb" \
+    "5-deep nesting:nested5.zip:n.zip:attach-archive-limit" \
+    "encrypted 7z holding a zip:enc-arch.7z:e.7z:attach-encrypted-archive" \
+    "gz of report.exe:report.exe.gz:report.exe.gz:attach-blocked-type" \
+    "tgz holding a .vbs:bundle.tgz:bundle.tgz:attach-blocked-type" \
+    "OLE .doc with _VBA_PROJECT:macro.doc:report.doc:attach-office-macro"; do
+	IFS=: read -r desc file name want <<<"$c"
+	case_ids "from a spool file: $desc" "$file" "$name" "$want" "SpoolMemory 64"
+done
+# A spool that cannot be written (no such TMPDIR) cuts the message there:
+# reported as not fully inspected and why, never passed as clean.
+TMPDIR=$WORKDIR/missing scan simple.zip invoice.zip "SpoolMemory 64"
+tap_like "$(field mime-limit .summary)" "the body could not be kept \(cannot create a spool file\)" \
+	"unwritable spool: mime-limit says the body could not be kept"
+tap_is "$(jq -r .verdict <<<"$out")" tag "unwritable spool: tagged, not passed as clean"
 tap_is "$bad_scans" "" "every scan exited below 4 with nothing on stderr"
 tap_done
