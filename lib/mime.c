@@ -35,6 +35,7 @@
 
 #include "mime.h"
 #include "mime_cut.h"
+#include "mime_stream.h"
 
 /* beyond GMime's own nesting limit, so only a misconfiguration reaches it */
 #define WALK_DEPTH_CAP 2048
@@ -111,9 +112,9 @@ static GByteArray *rebuild(const struct msg *m)
 }
 
 /* message_stream - the message for the parser.  A body spooled to disk is
- * parsed from the file with read(2): nothing of it is copied to the heap
- * or stays mapped, so 16 messages of 25 MB cost their parse buffers, not
- * 400 MB.  A body in memory (at most SpoolMemory) is parsed where it is:
+ * parsed from the file with pread(2) (mime_stream.c): nothing of it is
+ * copied to the heap or stays mapped, so 16 messages of 25 MB cost their
+ * parse buffers, not 400 MB.  A body in memory (at most SpoolMemory) is parsed where it is:
  * the array wraps the spool's bytes without a copy and neither the array
  * nor the stream owns them (mime_free drops the wrapper only), which is
  * why a tree must be freed before its message changes. */
@@ -129,7 +130,7 @@ static GMimeStream *message_stream(const struct msg *m, struct mime_priv *pv,
 		pv->cut = cut < len;
 		len = cut;
 		if (fd >= 0 && (dfd = dup(fd)) >= 0)
-			return g_mime_stream_fs_new_with_bounds(dfd, 0, (gint64)len);
+			return mime_stream_new(dfd, (gint64)len);
 		if (fd < 0 && len > 0 && len <= G_MAXUINT / 2) {
 			GMimeStream *s;
 
