@@ -13,6 +13,7 @@
 #include "dns.h"
 #include "html.h"
 #include "learn.h"
+#include "metrics.h"
 #include "mime.h"
 #include "url.h"
 
@@ -198,6 +199,21 @@ static int report_expired(struct check_ctx *ctx, const char **error_r)
 	return 0;
 }
 
+/* check_run - run registry[i], timed only when metrics are on */
+static int check_run(struct check_ctx *ctx, size_t i, const char **error_r)
+{
+	struct metrics *mx = ctx->env->metrics;
+	uint64_t t0;
+	int rc;
+
+	if (mx == NULL)
+		return registry[i]->run(ctx, error_r);
+	t0 = metrics_now_ns();
+	rc = registry[i]->run(ctx, error_r);
+	metrics_check_time(mx, i, metrics_now_ns() - t0);
+	return rc;
+}
+
 int check_scan_env(const struct msg *m, const struct config *cfg,
     const struct check_env *env, time_t now, struct finding_list *out,
     const char **error_r)
@@ -218,7 +234,7 @@ int check_scan_env(const struct msg *m, const struct config *cfg,
 			continue;
 		if (is_content(registry[i]) && check_expired(&ctx, registry[i]->name))
 			continue;
-		rc = registry[i]->run(&ctx, error_r);
+		rc = check_run(&ctx, i, error_r);
 	}
 	if (rc == 0 && ctx.expired_in != NULL)
 		rc = report_expired(&ctx, error_r);

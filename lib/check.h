@@ -30,6 +30,7 @@ struct html_info;
 struct check_part;
 struct url_list;
 struct profile;
+struct metrics;
 
 /* What lives longer than one message and the checks share: the resolver,
  * the DKIM library and the cache of SigningKey checks.  Owned by the caller (the milter or
@@ -44,6 +45,7 @@ struct check_env {
 	const char *state_error;	/* why StateBackend could not be opened, or NULL */
 	bool count;		/* scans add to the counters (the milter), or only
 				 * read them (preflight check) */
+	struct metrics *metrics;	/* per-check latency (metrics.h), NULL = off */
 };
 
 /* One destination provider of a message: its profile and how many

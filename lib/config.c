@@ -30,6 +30,7 @@
 	K("SocketMode",		T_STRING,	"octal",			"0660",			socket_mode,		CHECK_SOCKET_MODE) \
 	K("SocketGroup",	T_STRING,	"string",			"",			socket_group,		CHECK_GROUP) \
 	K("PidFile",		T_PATH,		"path",				"none",			pid_file,		CHECK_NONE) \
+	K("MetricsListen",	T_STRING,	"string",			"",			metrics_listen,		CHECK_LISTEN) \
 	K("Syslog",		T_BOOL,		"bool",				"yes",			syslog,			CHECK_NONE) \
 	K("SyslogFacility",	T_STRING,	"string",			"mail",			syslog_facility,	CHECK_FACILITY) \
 	K("OnError",		T_ENUM,		"enum: tempfail|accept",	"tempfail",		on_error,		CHECK_NONE) \

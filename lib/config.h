@@ -77,6 +77,7 @@ struct config {
 	char *socket_mode;	/* unix socket mode, octal text ("0660") */
 	char *socket_group;	/* unix socket group; NULL = UserID's group */
 	char *pid_file;		/* NULL = none */
+	char *metrics_listen;	/* MetricsListen ADDR:PORT; NULL = off */
 	bool syslog;
 	char *syslog_facility;
 	char *outbound_daemon_name;

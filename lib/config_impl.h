@@ -26,7 +26,7 @@ enum config_type {
 enum config_check {
 	CHECK_NONE, CHECK_SOCKET, CHECK_FACILITY, CHECK_HEADER_NAME, CHECK_NONEMPTY,
 	CHECK_NAMESERVERS, CHECK_HOSTNAME, CHECK_SOCKET_MODE, CHECK_GROUP,
-	CHECK_POSITIVE
+	CHECK_POSITIVE, CHECK_LISTEN
 };
 
 /* The parsing half of one key-table row; config_key_info is the other. */

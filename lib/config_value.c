@@ -23,6 +23,7 @@
 #include "cidr.h"
 #include "config.h"
 #include "config_impl.h"
+#include "metrics.h"
 
 /* T_ENUM stores through an int *, which needs enums of int size. */
 _Static_assert(sizeof(enum config_mode) == sizeof(int), "enum size");
@@ -589,6 +590,7 @@ static int run_check(enum config_check c, const char *v, struct buf *why)
 	case CHECK_SOCKET_MODE:	return config_check_socket_mode(v, why);
 	case CHECK_GROUP:	return config_check_group(v, why);
 	case CHECK_POSITIVE:	return check_positive(v, why);
+	case CHECK_LISTEN:	return metrics_listen_check(v, why);
 	}
 	return 0;
 }

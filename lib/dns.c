@@ -21,6 +21,7 @@
 
 #include "dns.h"
 #include "dns_cache.h"
+#include "metrics.h"
 
 /* A poller wakes at least this often to let followers take over. */
 #define DNS_SLICE_MS 50
@@ -32,6 +33,7 @@ struct dns {
 	pthread_cond_t cond;
 	bool polling;
 	struct dns_cache *cache;
+	struct metrics *metrics;	/* counters, or NULL; set before sharing */
 };
 
 struct dns_query {
@@ -135,6 +137,11 @@ void dns_close(struct dns **dp)
 	*dp = NULL;
 }
 
+void dns_set_metrics(struct dns *d, struct metrics *m)
+{
+	d->metrics = m;
+}
+
 unsigned dns_timeout_ms(const struct dns *d)
 {
 	return d->timeout_ms;
@@ -161,8 +168,10 @@ struct dns_query *dns_start(struct dns *d, const char *name, int rrtype)
 	q->rrtype = rrtype;
 	if (dns_cache_get(d->cache, name, rrtype, dns_now_ms(), &q->st, &q->res)) {
 		q->done = q->cached = true;
+		metrics_dns_cache_hit(d->metrics);
 		return q;
 	}
+	metrics_dns_query(d->metrics);
 	pthread_mutex_lock(&d->lock);
 	if (ub_resolve_async(d->ctx, name, rrtype, 1 /* IN */, q, dns_done, &q->async_id) != 0) {
 		/* Counted as a finished query with a resolver error. */
@@ -250,11 +259,13 @@ enum dns_status dns_wait(struct dns *d, struct dns_query *q, uint64_t deadline_m
 		(void)ub_cancel(d->ctx, q->async_id);
 		pthread_mutex_unlock(&d->lock);
 		free(q);
+		metrics_dns_tempfail(d->metrics);
 		return DNS_TEMPFAIL;
 	}
 	pthread_mutex_unlock(&d->lock);
 	st = dns_classify(q->err, q->res);
 	if (st == DNS_TEMPFAIL) {
+		metrics_dns_tempfail(d->metrics);
 		ub_resolve_free(q->res);
 	} else {
 		dns_cache_put(d->cache, q->name, q->rrtype, dns_now_ms(), st, q->res);

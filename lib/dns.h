@@ -44,6 +44,10 @@ void dns_close(struct dns **dp);
 
 /* dns_now_ms - the monotonic clock deadlines are measured on */
 uint64_t dns_now_ms(void);
+/* dns_set_metrics - count queries, cache answers and failures in m
+ * (NULL: off); call before other threads use d */
+struct metrics;
+void dns_set_metrics(struct dns *d, struct metrics *m);
 /* dns_timeout_ms - the configured per-lookup timeout */
 unsigned dns_timeout_ms(const struct dns *d);
 

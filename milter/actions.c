@@ -230,6 +230,7 @@ static int act_held_log(struct milter_app *app, const struct config *cfg,
 	pthread_mutex_lock(&app->store_lock);
 	if (app->store != NULL && store_add(app->store, &rec, NULL, &err) < 0) {
 		mlog_warn("%s: %s", act_queue_id(m), err);
+		metrics_store_error(app->metrics);
 		rc = -1;
 	}
 	pthread_mutex_unlock(&app->store_lock);

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 
 #include "check.h"
+#include "metrics.h"
 #include "milter.h"
 
 /* Steps we want to skip or not answer, if the MTA offers them. */
@@ -319,11 +320,13 @@ static sfsistat cb_scan(SMFICTX *ctx, struct conn *c, struct mstate *ms)
 	msg_body_end(ms->msg);
 	if (check_scan_env(ms->msg, c->cfg, cb_app->env, 0, &fl, &err) < 0) {
 		finding_list_free(&fl);
+		metrics_scan_error(cb_app->metrics);
 		qid = msg_env(ms->msg, MSG_ENV_QUEUE_ID);
 		return actions_on_error(ctx, c->cfg, qid != NULL ? qid : "NOQUEUE", err);
 	}
 	policy_decide(c->cfg, &fl, &r);
 	rc = actions_apply(ctx, cb_app, c, ms, &fl, &r);
+	metrics_message(cb_app->metrics, r.verdict, &fl);
 	finding_list_free(&fl);
 	return rc;
 }
@@ -340,9 +343,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	cb_queue_id(ctx, ms);
 	qid = msg_env(ms->msg, MSG_ENV_QUEUE_ID);
-	if (ms->error != NULL)
+	if (ms->error != NULL) {
+		metrics_scan_error(cb_app->metrics);
 		rc = actions_on_error(ctx, c->cfg, qid != NULL ? qid : "NOQUEUE", ms->error);
-	else if (ms->msg->nrcpts > 0 && ms->skip_all)
+	} else if (ms->msg->nrcpts > 0 && ms->skip_all)
 		rc = SMFIS_ACCEPT;
 	else
 		rc = cb_scan(ctx, c, ms);

@@ -15,8 +15,9 @@
  * dedicated thread takes it with sigwait(), loads the file again and swaps
  * the snapshot in; a broken file is logged and the old snapshot stays.
  * Connections already open keep the snapshot they started with.  Socket,
- * SocketMode, SocketGroup, UserID, PidFile, Syslog, SyslogFacility and
- * HeldLog take effect only at the next start.
+ * SocketMode, SocketGroup, UserID, PidFile, Syslog, SyslogFacility,
+ * HeldLog and MetricsListen take effect only at the next start; the
+ * counters of MetricsListen belong to the process and survive reloads.
  *
  * Files: the umask is 027 from start-up on, so what the milter or its
  * libraries create (the state database, SQLite's -wal/-shm files) is not
@@ -44,8 +45,10 @@
 #include <unistd.h>
 
 #include "dmarc.h"
+#include "dns.h"
 #include "engine.h"
 #include "keycheck.h"
+#include "metrics.h"
 #include "milter.h"
 
 #ifndef PF_SYSCONFDIR
@@ -311,6 +314,9 @@ static void main_reload(struct main_reloader *rl)
 	    old->syslog != cfg->syslog)
 		mlog_warn("reload: Socket, SocketMode, SocketGroup, UserID, PidFile, Syslog, "
 		    "SyslogFacility and HeldLog changes take effect at the next start");
+	if (main_str_differs(old->metrics_listen, cfg->metrics_listen))
+		mlog_warn("reload: MetricsListen changed; it takes effect at the next start "
+		    "(still serving %s)", old->metrics_listen != NULL ? old->metrics_listen : "nothing");
 	config_unref(&old);
 	config_holder_swap(&rl->app->holder, cfg);
 	mlog_info("configuration reloaded from %s", rl->path);
@@ -397,6 +403,17 @@ static int main_engine(struct milter_app *app, const struct config *cfg)
 		return -1;
 	}
 	app->env->count = true;	/* the milter's messages are the traffic */
+	if (cfg->metrics_listen != NULL) {
+		/* before any other thread reads env, dns or rep */
+		if ((app->metrics = metrics_new()) == NULL) {
+			mlog_err("MetricsListen: out of memory");
+			return -1;
+		}
+		app->env->metrics = app->metrics;
+		if (app->env->dns != NULL)
+			dns_set_metrics(app->env->dns, app->metrics);
+		metrics_set_rep(app->metrics, app->env->rep);
+	}
 	if (app->env->state_error != NULL)
 		mlog_warn("StateBackend %s: %s; counting in memory (lost at restart)",
 		    cfg->state_backend, app->env->state_error);
@@ -427,6 +444,7 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 	struct privs user = { .set = false };
 	struct watch watch;
 	struct main_reloader rl = { .app = app, .path = path, .watch = &watch };
+	struct metrics_http mh = { .fd = -1 };
 	int status = EX_OK;
 
 	watch_init(&watch, app);
@@ -436,7 +454,8 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 	umask(027);
 	if (privs_lookup(cfg->user_id, cfg->socket_group, &user) < 0)
 		status = EX_NOUSER;
-	else if (main_socket(app, cfg, &user) < 0)
+	else if (main_socket(app, cfg, &user) < 0 ||
+	    metrics_http_bind(&mh, cfg->metrics_listen) < 0)	/* ports < 1024: as root */
 		status = EX_UNAVAILABLE;
 	else if (main_detach(o, cfg, &status) == 0) {
 		main_store(app, cfg, &user);
@@ -444,10 +463,12 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 			status = EX_CONFIG;
 		else if (privs_drop(&user) < 0)
 			status = EX_OSERR;
-		else if (main_signals(&rl) < 0 || watch_start(&watch) < 0)
+		else if (main_signals(&rl) < 0 || watch_start(&watch) < 0 ||
+		    metrics_http_start(&mh, app->metrics, cfg->metrics_listen) < 0)
 			status = EX_OSERR;
 	}
 	if (status != EX_OK) {
+		metrics_http_stop(&mh);
 		watch_stop(&watch);
 		config_unref(&cfg);
 		return status;
@@ -460,6 +481,7 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 		status = EX_SOFTWARE;
 	}
 	notify_send("STOPPING=1");
+	metrics_http_stop(&mh);
 	atomic_store(&rl.stop, true);
 	pthread_kill(rl.tid, SIGUSR1);
 	pthread_join(rl.tid, NULL);

@@ -7,7 +7,9 @@
  * function per milter step and the two lifetimes (connection, message).
  * actions.c turns a
  * policy verdict into smfi_* calls and the per-message log line.  mlog.c
- * is the only place that writes to syslog or stderr.
+ * is the only place that writes to syslog or stderr.  metrics_http.c
+ * serves MetricsListen; the counters (app->metrics, lib/metrics.c) are
+ * updated by callbacks.c and, through env and the resolver, by the engine.
  *
  * The one piece of process state the callbacks reach is struct milter_app:
  * main fills it before smfi_main and, while smfi_main runs, never changes a
@@ -29,6 +31,7 @@
 
 #include "config.h"
 #include "finding.h"
+#include "metrics.h"
 #include "msg.h"
 #include "policy.h"
 #include "store.h"
@@ -40,6 +43,9 @@ struct milter_app {
 	struct store *store;		/* held log, NULL when off or unusable */
 	pthread_mutex_t store_lock;	/* one writer at a time, and its error text */
 	struct check_env *env;		/* resolver and caches, built after detaching */
+	struct metrics *metrics;	/* MetricsListen counters, NULL when off; like
+					 * app itself, never freed (callbacks may
+					 * outlive smfi_main) */
 };
 
 /* Message state: created at MAIL FROM of an outbound message, released by
@@ -118,6 +124,23 @@ void privs_held_log(const char *path, const struct privs *u);
 /* privs_drop - switch to UserID for good; -1 (logged) when that fails or
  * root could be regained */
 int privs_drop(const struct privs *u);
+
+/* metrics_http.c: MetricsListen (GET /metrics) over libmicrohttpd */
+struct MHD_Daemon;
+struct metrics_http {
+	int fd;				/* the listening socket, -1 = none */
+	int family;			/* AF_INET or AF_INET6 */
+	struct MHD_Daemon *daemon;	/* serving, or NULL */
+	const struct metrics *metrics;
+};
+/* metrics_http_bind - listen on MetricsListen spec (NULL or "" = off:
+ * h->fd = -1), before the privilege drop; -1 (logged) when it cannot */
+int metrics_http_bind(struct metrics_http *h, const char *spec);
+/* metrics_http_start - serve m on the bound socket, after the drop; -1
+ * (logged) when it cannot; nothing when not bound */
+int metrics_http_start(struct metrics_http *h, const struct metrics *m, const char *spec);
+/* metrics_http_stop - stop the HTTP thread, close the socket; idempotent */
+void metrics_http_stop(struct metrics_http *h);
 
 /* mlog.c */
 /* mlog_facility - syslog facility for a SyslogFacility name; -1 if unknown */

@@ -30,7 +30,7 @@ set -euo pipefail
 PACKAGES="build-essential autoconf automake libtool pkg-config libtsan2
 libmilter-dev libsqlite3-dev libpsl-dev libopendkim-dev libssl-dev
 libunbound-dev libspf2-dev publicsuffix libgmime-3.0-dev libarchive-dev libgumbo-dev libpcre2-dev
-libhiredis-dev
+libhiredis-dev libmicrohttpd-dev
 sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools redis-server time
 python3 python3-yaml python3-dkim perl"
 case ${1:-} in
