@@ -211,6 +211,23 @@ int state_get(struct state *st, const char *key, time_t now, char *out, size_t o
 	return rc;
 }
 
+int state_scan(struct state *st, const char *prefix, time_t now,
+    int (*cb)(const char *key, const char *value, void *arg), void *arg,
+    const char **error_r)
+{
+	int rc;
+
+	/* No memory fallback: a scan that failed half-way would count twice,
+	 * and a report wants the shared values or an error, not this
+	 * process's few. */
+	pthread_mutex_lock(&st->lock);
+	rc = st->ops->scan(st->b, prefix, now, STATE_SCAN_MAX, cb, arg, error_r);
+	if (rc < 0 && st->mem != NULL)
+		failed(st, now, *error_r);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
 bool state_health(struct state *st, const char **detail_r)
 {
 	bool ok;

@@ -54,6 +54,15 @@ int state_put(struct state *st, const char *key, const char *value, unsigned ttl
 int state_get(struct state *st, const char *key, time_t now, char *out, size_t outsz,
     const char **error_r);
 
+/* state_scan - call cb for each live value whose key starts with prefix
+ * (at most STATE_SCAN_MAX of them, in no promised order); cb returns
+ * non-zero to stop, and must not call the state.  For reports: a Redis
+ * scan walks the whole keyspace, so it is never done per message. */
+#define STATE_SCAN_MAX 100000
+int state_scan(struct state *st, const char *prefix, time_t now,
+    int (*cb)(const char *key, const char *value, void *arg), void *arg,
+    const char **error_r);
+
 /* state_health - false while a shared backend is unreachable and the
  * state works from memory; *detail_r (may be NULL) gets a static reason */
 bool state_health(struct state *st, const char **detail_r);

@@ -24,6 +24,11 @@ struct state_backend {
 	/* 1 found, 0 not (or expired at now), -1 error */
 	int (*get)(void *b, const char *key, time_t now, char *out, size_t outsz,
 	    const char **error_r);
+	/* each live value whose key starts with prefix, at most max of them:
+	 * cb(key, value, arg), non-zero stops; 0 or -1 */
+	int (*scan)(void *b, const char *prefix, time_t now, size_t max,
+	    int (*cb)(const char *key, const char *value, void *arg), void *arg,
+	    const char **error_r);
 	void (*close)(void *b);
 };
 

@@ -20,6 +20,10 @@
 
 #define KEY_MAX 600
 #define BUCKETS_MAX 64
+/* SCAN: keys asked for per round, and rounds at most (the keyspace of a
+ * fleet's state is a few million keys at most) */
+#define RD_SCAN_COUNT 500
+#define RD_SCAN_ROUNDS 100000
 
 struct rd {
 	char host[256];
@@ -194,4 +198,103 @@ static int rd_get(void *b, const char *key, time_t now, char *out, size_t outsz,
 	return found;
 }
 
-const struct state_backend state_redis_backend = { rd_count, rd_put, rd_get, rd_close };
+/* rd_pattern - "pf:v:" prefix "*" as a SCAN MATCH glob, the glob's own
+ * characters in prefix escaped; -1 when it does not fit */
+static int rd_pattern(const char *prefix, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	if (outsz < 8)
+		return -1;
+	memcpy(out, "pf:v:", 5);
+	n = 5;
+	for (; *prefix != '\0'; prefix++) {
+		if (n + 4 > outsz)
+			return -1;
+		if (strchr("*?[]\\", *prefix) != NULL)
+			out[n++] = '\\';
+		out[n++] = *prefix;
+	}
+	out[n++] = '*';
+	out[n] = '\0';
+	return 0;
+}
+
+/* rd_values - MGET the keys of one SCAN batch and hand them to cb;
+ * 1 when cb stopped, 0, -1 (connection dropped) */
+static int rd_values(struct rd *r, const redisReply *keys, size_t *left,
+    int (*cb)(const char *key, const char *value, void *arg), void *arg)
+{
+	const char *argv[RD_SCAN_COUNT + 1];
+	size_t lens[RD_SCAN_COUNT + 1], i, n = 0;
+	redisReply *rep;
+	int stop = 0;
+
+	argv[0] = "MGET";
+	lens[0] = 4;
+	for (i = 0; i < keys->elements && n < RD_SCAN_COUNT; i++) {
+		if (keys->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		argv[++n] = keys->element[i]->str;
+		lens[n] = keys->element[i]->len;
+	}
+	if (n == 0)
+		return 0;
+	redisAppendCommandArgv(r->c, (int)n + 1, argv, lens);
+	if ((rep = rd_reply(r)) == NULL)
+		return -1;
+	for (i = 0; !stop && *left > 0 && rep->type == REDIS_REPLY_ARRAY &&
+	    i < rep->elements && i < n; i++) {
+		if (rep->element[i]->type != REDIS_REPLY_STRING)
+			continue;	/* expired between SCAN and MGET */
+		(*left)--;
+		stop = cb(argv[i + 1] + 5, rep->element[i]->str, arg);
+	}
+	freeReplyObject(rep);
+	return stop || *left == 0 ? 1 : 0;
+}
+
+/* rd_scan - SCAN with MATCH, RD_SCAN_COUNT keys a round, at most
+ * RD_SCAN_ROUNDS rounds: Redis walks the whole keyspace for it */
+static int rd_scan(void *b, const char *prefix, time_t now, size_t max,
+    int (*cb)(const char *key, const char *value, void *arg), void *arg,
+    const char **error_r)
+{
+	struct rd *r = b;
+	char pattern[KEY_MAX * 2], cursor[32] = "0", count[16];
+	const char *argv[6] = { "SCAN", cursor, "MATCH", pattern, "COUNT", count };
+	redisReply *rep;
+	size_t rounds, left = max;
+	int rc = 0;
+
+	(void)now;	/* Redis expires keys itself */
+	if (rd_pattern(prefix, pattern, sizeof(pattern)) < 0)
+		return *error_r = "state scan: prefix too long", -1;
+	snprintf(count, sizeof(count), "%d", RD_SCAN_COUNT);
+	if (rd_connect(r) < 0)
+		return *error_r = down, -1;
+	for (rounds = 0; rc == 0 && rounds < RD_SCAN_ROUNDS; rounds++) {
+		redisAppendCommandArgv(r->c, 6, argv, NULL);
+		if ((rep = rd_reply(r)) == NULL)
+			return *error_r = down, -1;
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->type != REDIS_REPLY_STRING ||
+		    rep->element[1]->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(rep);
+			rd_drop(r);
+			return *error_r = "state scan: unexpected reply from Redis", -1;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", rep->element[0]->str);
+		rc = rd_values(r, rep->element[1], &left, cb, arg);
+		freeReplyObject(rep);
+		if (rc < 0)
+			return *error_r = down, -1;
+		if (strcmp(cursor, "0") == 0)
+			break;
+	}
+	return 0;
+}
+
+const struct state_backend state_redis_backend = {
+	rd_count, rd_put, rd_get, rd_scan, rd_close
+};

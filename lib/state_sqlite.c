@@ -158,4 +158,63 @@ static int sq_get(void *b, const char *key, time_t now, char *out, size_t outsz,
 	return found;
 }
 
-const struct state_backend state_sqlite_backend = { sq_count, sq_put, sq_get, sq_close };
+/* sq_upper - the least key above every key starting with prefix: the
+ * prefix with its last byte below 0xff raised by one (bytes after it
+ * dropped); 0 when there is none (the scan then has no upper bound) */
+static int sq_upper(const char *prefix, char *out, size_t outsz)
+{
+	size_t n = strlen(prefix);
+
+	if (n >= outsz)
+		return 0;
+	memcpy(out, prefix, n);
+	while (n > 0 && (unsigned char)out[n - 1] == 0xff)
+		n--;
+	if (n == 0)
+		return 0;
+	out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+	out[n] = '\0';
+	return 1;
+}
+
+/* sq_scan - a key range (keys compare as bytes), never LIKE: the prefix is
+ * data, and LIKE would read its % and _ */
+static int sq_scan(void *b, const char *prefix, time_t now, size_t max,
+    int (*cb)(const char *key, const char *value, void *arg), void *arg,
+    const char **error_r)
+{
+	static const char sql[] = "SELECT key, value FROM kv WHERE key >= ?1"
+		" AND (?2 IS NULL OR key < ?2) AND expires > ?3 ORDER BY key LIMIT ?4";
+	struct sq *s = b;
+	sqlite3_stmt *st;
+	const unsigned char *k, *v;
+	char upper[512];
+	size_t plen = strlen(prefix);
+	int rc = SQLITE_DONE, stop = 0;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return *error_r = "state database read failed", -1;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	if (sq_upper(prefix, upper, sizeof(upper)))
+		sqlite3_bind_text(st, 2, upper, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 4, max > INT32_MAX ? INT32_MAX : (sqlite3_int64)max);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		k = sqlite3_column_text(st, 0);
+		v = sqlite3_column_text(st, 1);
+		if (k == NULL || strncmp((const char *)k, prefix, plen) != 0)
+			break;	/* past the range (a prefix too long for upper) */
+		if (v != NULL)
+			stop = cb((const char *)k, (const char *)v, arg);
+	}
+	sqlite3_finalize(st);
+	if (!stop && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return *error_r = "state database read failed", -1;
+	return 0;
+}
+
+const struct state_backend state_sqlite_backend = {
+	sq_count, sq_put, sq_get, sq_scan, sq_close
+};

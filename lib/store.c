@@ -1,11 +1,11 @@
 /*
  * store - the held-message log in SQLite (see store.h for the contract).
  *
- * One table, messages, versioned with PRAGMA user_version (1 = this
- * layout); an index on (status, time) serves `preflight held list`.  The
- * file is opened in WAL mode with synchronous=NORMAL so the CLI reads
- * while the milter writes, and a busy timeout of 5 s absorbs the short
- * write locks.  SQL text is constant; every value is a bound parameter.
+ * PRAGMA user_version: 1 messages, 2 also tally (store_tally.c), which a
+ * writer adds in place to a version 1 file; readers take either.  An index
+ * on (status, time) serves `preflight held list`.  WAL with synchronous=
+ * NORMAL lets the CLI read while the milter writes; a busy timeout of 5 s
+ * absorbs the short write locks.  SQL text is constant; every value is a bound parameter.
  *
  * The milter shares one struct store between its connection threads, so
  * each call holds st->lock (recursive, so a store_list callback may call
@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,22 +30,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "buf.h"
 #include "store.h"
+#include "store_impl.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BUSY_MS 5000
 /* Header values kept per row; a longer one is cut (the message has it). */
 #define STORE_FIELD_MAX 1000
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	pthread_mutex_t lock;
-	char error[512];
-};
 
 static const char store_schema[] =
 	"CREATE TABLE messages ("
@@ -61,8 +52,13 @@ static const char store_schema[] =
 	" status TEXT NOT NULL,"
 	" status_by TEXT,"
 	" status_time INTEGER);"
-	"CREATE INDEX messages_status_time ON messages(status, time);"
-	"PRAGMA user_version = 1;";
+	"CREATE INDEX messages_status_time ON messages(status, time);";
+/* Version 2: verdict counts per hour (hour = epoch seconds of its start) */
+static const char store_schema_2[] =
+	"CREATE TABLE IF NOT EXISTS tally ("
+	" hour INTEGER NOT NULL, verdict TEXT NOT NULL, n INTEGER NOT NULL,"
+	" PRIMARY KEY (hour, verdict)) WITHOUT ROWID;"
+	"PRAGMA user_version = 2;";
 
 #define STORE_COLUMNS "id, time, queue_id, client, auth_user, mail_from, " \
 	"rcpts, from_hdr, subject, message_id, size, score, verdict, " \
@@ -73,9 +69,7 @@ static const char *const store_statuses[] = {
 	"accepted", NULL
 };
 
-/* store_fail - format the store's error message and point *error_r at it */
-__attribute__((format(printf, 3, 4)))
-static int store_fail(struct store *st, const char **error_r, const char *fmt, ...)
+int store_fail(struct store *st, const char **error_r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -86,8 +80,7 @@ static int store_fail(struct store *st, const char **error_r, const char *fmt, .
 	return -1;
 }
 
-/* store_db_fail - as store_fail, with SQLite's own message appended */
-static int store_db_fail(struct store *st, const char **error_r, const char *what)
+int store_db_fail(struct store *st, const char **error_r, const char *what)
 {
 	return store_fail(st, error_r, "held log %s: %s: %s", st->path, what,
 	    sqlite3_errmsg(st->db));
@@ -145,6 +138,11 @@ static int store_schema_init(struct store *st, enum store_mode mode, const char 
 	if (version == 0 && mode == STORE_READ_WRITE) {
 		if (sqlite3_exec(st->db, store_schema, NULL, NULL, NULL) != SQLITE_OK)
 			goto db_fail;
+		version = 1;
+	}
+	if (version == 1 && mode == STORE_READ_WRITE) {
+		if (sqlite3_exec(st->db, store_schema_2, NULL, NULL, NULL) != SQLITE_OK)
+			goto db_fail;
 		version = STORE_SCHEMA_VERSION;
 	}
 	if (mode == STORE_READ_WRITE &&
@@ -153,9 +151,10 @@ static int store_schema_init(struct store *st, enum store_mode mode, const char 
 	if (version == 0)
 		return store_fail(st, error_r, "held log %s: empty: no message was logged yet",
 		    st->path);
-	if (version != STORE_SCHEMA_VERSION)
-		return store_fail(st, error_r, "held log %s: schema version %d, expected %d",
+	if (version < 1 || version > STORE_SCHEMA_VERSION)
+		return store_fail(st, error_r, "held log %s: schema version %d, expected 1 to %d",
 		    st->path, version, STORE_SCHEMA_VERSION);
+	st->version = version;
 	return 0;
 db_fail:
 	store_db_fail(st, error_r, "cannot read or create the schema");
@@ -223,6 +222,7 @@ void store_close(struct store **stp)
 
 	if (st == NULL)
 		return;
+	sqlite3_finalize(st->tally_add);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
 	free(st->path);

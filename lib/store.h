@@ -74,4 +74,15 @@ int store_list(struct store *st, const char *status, time_t since,
 int store_set_status(struct store *st, int64_t id, const char *status,
     const char *who, time_t when, const char **error_r);
 
+/* store_tally_add - count one message with verdict ("accept" ... "tempfail")
+ * in the hour holding when; one UPSERT, so it is cheap enough per message */
+int store_tally_add(struct store *st, time_t when, const char *verdict,
+    const char **error_r);
+/* store_tally_list - call cb for each hourly count with since <= hour <
+ * until (hour: epoch seconds of the hour's start; until 0 = no end), oldest
+ * first; a log of schema version 1 has none.  cb returns non-zero to stop */
+int store_tally_list(struct store *st, time_t since, time_t until,
+    int (*cb)(time_t hour, const char *verdict, uint64_t n, void *arg), void *arg,
+    const char **error_r);
+
 #endif

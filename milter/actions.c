@@ -238,6 +238,23 @@ static int act_held_log(struct milter_app *app, const struct config *cfg,
 	return rc;
 }
 
+/* act_tally - count the verdict for `preflight report` (every verdict,
+ * accept included; in Mode observe what enforce would do, as the row
+ * says).  Only a warning when it fails: a statistic never changes what
+ * happens to mail. */
+static void act_tally(struct milter_app *app, const struct msg *m,
+    const struct policy_result *r)
+{
+	const char *err;
+
+	pthread_mutex_lock(&app->store_lock);
+	if (app->store != NULL &&
+	    store_tally_add(app->store, time(NULL),
+	    verdict_name(r->observe ? r->would_be : r->verdict), &err) < 0)
+		mlog_warn("%s: %s", act_queue_id(m), err);
+	pthread_mutex_unlock(&app->store_lock);
+}
+
 /* act_log - the per-message line of the common contract */
 static void act_log(const struct msg *m, const struct policy_result *r, const char *ids)
 {
@@ -293,6 +310,7 @@ sfsistat actions_apply(SMFICTX *ctx, struct milter_app *app, struct conn *c,
 	}
 	if (!logged)
 		(void)act_held_log(app, cfg, ms->msg, fl, r);
+	act_tally(app, ms->msg, r);
 	act_log(ms->msg, r, buf_cstr(&ids));
 	buf_free(&ids);
 	return rc;

@@ -26,13 +26,15 @@ set -euo pipefail
 # SPF/DKIM/DMARC tests; redis-server for the shared-state tests, which start
 # their own; python3-yaml reads the RFC 7208 suite; python3-dkim signs the
 # corpus of tests/reliability/test-soak.sh and the bench; time (/usr/bin/time)
-# measures the known-bad inputs of tests/reliability/test-hostile.sh)
+# measures the known-bad inputs of tests/reliability/test-hostile.sh; chromium
+# renders, headless, the HTML page of tests/cli/test-report.sh)
 PACKAGES="build-essential autoconf automake libtool pkg-config libtsan2
 libmilter-dev libsqlite3-dev libpsl-dev libopendkim-dev libssl-dev
 libunbound-dev libspf2-dev publicsuffix libgmime-3.0-dev libarchive-dev libgumbo-dev libpcre2-dev
 libhiredis-dev libmicrohttpd-dev
 sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools redis-server time
-python3 python3-yaml python3-dkim perl"
+python3 python3-yaml python3-dkim perl
+chromium"
 case ${1:-} in
 --bench) PACKAGES="$PACKAGES rspamd opendkim" ;;
 --fuzz) PACKAGES="$PACKAGES clang libclang-rt-14-dev" ;;

@@ -21,6 +21,7 @@
 #define CLI_EX_USAGE 64		/* bad command line */
 #define CLI_EX_NOINPUT 66	/* input file or held log missing/unreadable */
 #define CLI_EX_SOFTWARE 70	/* internal error */
+#define CLI_EX_CANTCREAT 73	/* output file cannot be written */
 #define CLI_EX_CONFIG 78	/* configuration error */
 
 int cli_check(int argc, char **argv);
@@ -31,6 +32,7 @@ int cli_rules(int argc, char **argv);
 int cli_explain(int argc, char **argv);
 int cli_profiles(int argc, char **argv);
 int cli_learn(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 /* cli_err - print "preflight: <message>" to stderr */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -51,6 +53,9 @@ void cli_json_pretty(const char *s);
 /* cli_read_input - the whole of file ("-" = standard input) into b, at
  * most max bytes; 0, or CLI_EX_NOINPUT after printing "cmd: file: why" */
 int cli_read_input(const char *cmd, const char *file, size_t max, struct buf *b);
+/* cli_parse_time - a time on the command line: epoch seconds, or an age
+ * (N s|m|h|d|w) before now; 0 or -1 (cli_time.c) */
+int cli_parse_time(const char *s, time_t now, time_t *t_r);
 /* cli_format_time - "YYYY-MM-DD HH:MM:SS" in local time into buf */
 void cli_format_time(time_t t, char *buf, size_t size);
 

@@ -39,6 +39,7 @@ static const struct cli_command commands[] = {
 	{ "rules", cli_rules, "rules check FILE          validate a rules file (RulesFile)" },
 	{ "profiles", cli_profiles, "profiles [show NAME|check DIR...] the provider profiles" },
 	{ "explain", cli_explain, "explain TEXT|-|--log FILE why a reply, bounce or log line was a rejection" },
+	{ "report", cli_report, "report [--since T] [--json] [--html FILE] verdicts, findings, senders, bounces" },
 	{ "learn", cli_learn, "learn --log FILE | < BOUNCE    remember real rejections (hard bounces, per provider)" },
 	{ NULL, NULL, NULL },
 };

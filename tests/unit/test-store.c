@@ -379,7 +379,7 @@ static void test_schema(void)
 	static const struct {
 		const char *sql, *want;
 	} cases[] = {
-		{ "PRAGMA user_version", "1" },
+		{ "PRAGMA user_version", "2" },
 		{ "PRAGMA journal_mode", "wal" },
 		{ "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
 		  " AND name = 'messages_status_time'", "1" },
