@@ -26,7 +26,7 @@ redis_start() {
 		--daemonize no --logfile "$WORKDIR/redis.log" &
 	RPID=$!
 	add_cleanup "kill $RPID 2>/dev/null"
-	wait_for_port "$RPORT" 10
+	wait_for_port 127.0.0.1 "$RPORT" 10
 }
 RPORT=$(free_port)
 redis_start || tap_skip_all "redis-server did not start"
