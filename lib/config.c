@@ -48,6 +48,9 @@
 	K("HeldLog",		T_PATH,		"path",				PF_LOCALSTATEDIR "/lib/preflight/held.db", held_log, CHECK_NONE) \
 	K("LogVerdicts",	T_VERDICTS,	"list",				"hold reject",		log_verdicts,		CHECK_NONE) \
 	K("PostfixConfigDir",	T_PATH,		"path",				"none",			postfix_config_dir,	CHECK_NONE) \
+	K("MTA",		T_ENUM,		"enum: postfix|sendmail",	"postfix",		mta,			CHECK_NONE) \
+	K("SendmailPath",	T_PATH,		"path",				"/usr/sbin/sendmail",	sendmail_path,		CHECK_NONE) \
+	K("SendmailConfig",	T_PATH,		"path",				"none",			sendmail_config,	CHECK_NONE) \
 	K("DefaultSizeLimit",	T_SIZE,		"size",				"20M",			default_size_limit,	CHECK_NONE) \
 	K("SizeLimit",		T_SIZELIMIT,	"repeatable: <domain> <size>",	"",			size_limits,		CHECK_NONE) \
 	K("MaxRecipients",	T_UINT,		"unsigned",			"100",			max_recipients,		CHECK_NONE) \

@@ -34,6 +34,7 @@ enum verdict {
 
 enum config_mode { MODE_ENFORCE, MODE_OBSERVE };
 enum config_on_error { ON_ERROR_TEMPFAIL, ON_ERROR_ACCEPT };
+enum config_mta { MTA_POSTFIX, MTA_SENDMAIL };
 
 /* FindingAction / FindingScore lines, merged per id */
 struct config_override {
@@ -99,6 +100,9 @@ struct config {
 	char *held_log;		/* NULL = no log */
 	unsigned log_verdicts;	/* bit (1 << enum verdict) per verdict logged */
 	char *postfix_config_dir;	/* postsuper -c DIR; NULL = Postfix default */
+	enum config_mta mta;		/* whose queue held release/delete act on */
+	char *sendmail_path;		/* MTA sendmail: the binary */
+	char *sendmail_config;		/* sendmail -C FILE; NULL = its default */
 
 	/* size and format */
 	uint64_t default_size_limit;

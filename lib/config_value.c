@@ -28,6 +28,7 @@
 /* T_ENUM stores through an int *, which needs enums of int size. */
 _Static_assert(sizeof(enum config_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum config_on_error) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum config_mta) == sizeof(int), "enum size");
 
 static void *field(struct config *cfg, const struct config_key *k)
 {

@@ -5,7 +5,7 @@
  * Order at end of message: forged HeaderName headers from the client are
  * deleted first (whatever the verdict, so nobody downstream trusts one we
  * did not write), then the tag header, the quarantine or the SMTP reply,
- * then the held-log row and the log line.
+ * then the held-log row, the verdict count (tally) and the log line.
  *
  * Failures: a header that cannot be added or deleted is logged and the
  * verdict stands.  A quarantine the MTA refuses is an internal error and

@@ -34,12 +34,44 @@ libunbound-dev libspf2-dev publicsuffix libgmime-3.0-dev libarchive-dev libgumbo
 libhiredis-dev libmicrohttpd-dev
 sqlite3 miltertest swaks jq postfix nsd bind9-dnsutils openssl opendkim-tools redis-server time
 python3 python3-yaml python3-dkim perl
-chromium"
+chromium
+m4 libwrap0"
 case ${1:-} in
 --bench) PACKAGES="$PACKAGES rspamd opendkim" ;;
 --fuzz) PACKAGES="$PACKAGES clang libclang-rt-14-dev" ;;
 --deb) PACKAGES="$PACKAGES debhelper dpkg-dev fakeroot lintian" ;;
 esac
+
+# Sendmail for tests/e2e/test-sendmail.sh: Debian's sendmail-bin conflicts
+# with postfix (both are the mail-transport-agent), so it is never
+# installed: its packages are unpacked into $SENDMAIL_ROOT (m4 and libwrap0,
+# above, are what the unpacked binary and cf/ files need).  Only when that
+# is not done yet; without root it is left for later (the test skips).
+SENDMAIL_ROOT=/opt/preflight-test/sendmail
+SENDMAIL_DEBS="sendmail-bin sendmail-base sendmail-cf"
+sendmail_unpacked() {
+	local d
+	[ ! -x "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" ] || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: not root: Sendmail not unpacked into $SENDMAIL_ROOT" >&2
+		return 0
+	fi
+	d=$(mktemp -d /tmp/preflight-sendmail.XXXXXX)
+	chmod 755 "$d"	# apt-get download runs as _apt
+	if ! (cd "$d" && apt-get -q download $SENDMAIL_DEBS >"$d/log" 2>&1); then
+		echo "deps: apt-get download $SENDMAIL_DEBS failed:" >&2
+		tail -5 "$d/log" >&2
+		rm -rf "$d"
+		exit 1
+	fi
+	mkdir -p "$SENDMAIL_ROOT.new"
+	for p in "$d"/*.deb; do
+		dpkg-deb -x "$p" "$SENDMAIL_ROOT.new"
+	done
+	rm -rf "$SENDMAIL_ROOT" "$d"
+	mv "$SENDMAIL_ROOT.new" "$SENDMAIL_ROOT"
+	echo "deps: Sendmail unpacked into $SENDMAIL_ROOT"
+}
 
 missing=()
 for p in $PACKAGES; do
@@ -49,6 +81,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "deps: all build and test packages are installed"
+	sendmail_unpacked
 	exit 0
 fi
 
@@ -88,4 +121,5 @@ run() {
 run apt-get -q update
 run apt-get -q -y -o Dpkg::Use-Pty=0 install --no-install-recommends "${missing[@]}"
 rm -f "$log"
+sendmail_unpacked
 echo "deps: done"

@@ -1,14 +1,14 @@
 /*
  * cli_held - `preflight held list|show|release|delete`: read the held
- * log (HeldLog) and act on held messages through Postfix's postsuper.
+ * log (HeldLog) and act on held messages in the MTA's queue.
  *
  * list and show open the log read-only, so they run beside the milter.
  * release and delete take row ids, check that the row is still held and
- * that its queue id has the only shape Postfix gives ([0-9A-Za-z]{6,}),
- * run `postsuper [-c PostfixConfigDir] -H|-d QUEUEID` with fork+execv (no
- * shell ever sees the id), and only when postsuper exits 0 record the new
- * status with who ($SUDO_USER, else the login name) and when.
- * PREFLIGHT_POSTSUPER replaces the postsuper path (the tests use a fake).
+ * that its queue id has the only shape Postfix and Sendmail give
+ * ([0-9A-Za-z]{6,64}), have held_mta act on it (postsuper -H|-d, or
+ * Sendmail's quarantine: see held_mta.c; never through a shell), and only
+ * when that succeeded record the new status with who ($SUDO_USER, else
+ * the login name) and when.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,13 +22,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "autoconf.h"	/* PF_POSTSUPER */
 #include "cli.h"
+#include "held_mta.h"
 #include "store.h"
 
-#ifndef PF_POSTSUPER
-#define PF_POSTSUPER "/usr/sbin/postsuper"
-#endif
 #define HELD_QID_MAX 64
 
 struct held_opts {
@@ -57,45 +54,17 @@ static void held_usage(FILE *f)
 	    "           tagged, tempfailed or accepted; --since: epoch seconds or an age\n"
 	    "           such as 90m, 2h, 3d, 1w\n"
 	    "  show     every field of one row, findings included\n"
-	    "  release  postsuper -H QUEUEID (back to the active queue), status released\n"
-	    "  delete   postsuper -d QUEUEID (gone), status deleted\n"
+	    "  release  back to delivery, status released: postsuper -H QUEUEID, or\n"
+	    "           with MTA sendmail, sendmail -qQ -Q -qIQUEUEID then -qIQUEUEID\n"
+	    "  delete   gone, status deleted: postsuper -d QUEUEID, or with MTA\n"
+	    "           sendmail, its hfQUEUEID, dfQUEUEID and xfQUEUEID queue files\n"
 	    "  -c, --config FILE  configuration (default: %s\n"
 	    "                     if it exists, else the built-in defaults)\n"
 	    "  --json             JSON output (list: an array; show: one object)\n\n"
-	    "ID is the row id that list shows.  postsuper gets -c PostfixConfigDir when\n"
-	    "that key is set.  Sendmail quarantines in its own queue instead: release\n"
-	    "with sendmail -qQ -Q -qIQUEUEID, delete by removing the hfQUEUEID and\n"
-	    "dfQUEUEID queue files; see preflight(1).\n"
+	    "ID is the row id that list shows.  postsuper gets -c PostfixConfigDir,\n"
+	    "sendmail (SendmailPath) -C SendmailConfig, when set; see preflight(1).\n"
 	    "Exit status: 0 done, 1 some ID failed, 64 usage, 66 no held log,\n"
 	    "70 internal error, 78 config error.\n", cli_default_config());
-}
-
-/* held_parse_since - epoch seconds, or an age (N s|m|h|d|w) before now */
-static int held_parse_since(const char *s, time_t now, time_t *since_r)
-{
-	static const struct { char unit; int64_t secs; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 }, { 0, 0 },
-	};
-	unsigned long long n;
-	char *end;
-	size_t i;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno != 0 || n > (unsigned long long)INT64_MAX / 604800)
-		return -1;
-	if (*end == '\0') {
-		*since_r = (time_t)n;
-		return 0;
-	}
-	for (i = 0; units[i].unit != 0; i++)
-		if (end[0] == units[i].unit && end[1] == '\0') {
-			*since_r = now - (time_t)((int64_t)n * units[i].secs);
-			return 0;
-		}
-	return -1;
 }
 
 /* held_parse_id - a row id: decimal digits, > 0 */
@@ -110,7 +79,7 @@ static int held_parse_id(const char *s, int64_t *id_r)
 	return errno != 0 || *end != '\0' || *id_r <= 0 ? -1 : 0;
 }
 
-/* held_qid_valid - the shape of a Postfix queue id, short or long form */
+/* held_qid_valid - the shape of a Postfix (short or long form) or Sendmail queue id */
 static bool held_qid_valid(const char *qid)
 {
 	size_t n = qid != NULL ? strspn(qid, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -352,53 +321,6 @@ static void held_who(char *who, size_t size)
 		snprintf(who, size, "uid %lu", (unsigned long)getuid());
 }
 
-/* held_postsuper - run postsuper [-c DIR] FLAG QID; 0 when it exits 0 */
-static int held_postsuper(const struct config *cfg, const char *flag, const char *qid)
-{
-	const char *path = getenv("PREFLIGHT_POSTSUPER");
-	char *argv[6];
-	size_t n = 0;
-	pid_t pid;
-	int status;
-
-	if (path == NULL || *path == '\0')
-		path = PF_POSTSUPER;
-	argv[n++] = (char *)path;
-	if (cfg->postfix_config_dir != NULL) {
-		argv[n++] = (char *)"-c";
-		argv[n++] = cfg->postfix_config_dir;
-	}
-	argv[n++] = (char *)flag;
-	argv[n++] = (char *)qid;
-	argv[n] = NULL;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		cli_err("held: cannot fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		execv(path, argv);
-		fprintf(stderr, "preflight: held: cannot run %s: %s\n", path, strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			cli_err("held: waiting for %s: %s", path, strerror(errno));
-			return -1;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status))
-		cli_err("held: %s %s %s failed with exit status %d", path, flag, qid,
-		    WEXITSTATUS(status));
-	else
-		cli_err("held: %s %s %s was killed by signal %d", path, flag, qid,
-		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	return -1;
-}
-
 /* held_change - release or delete one row; 0, or 1 after a message */
 static int held_change(struct held_opts *o, const char *arg, bool release)
 {
@@ -427,8 +349,8 @@ static int held_change(struct held_opts *o, const char *arg, bool release)
 	} else if (!held_qid_valid(rec.queue_id)) {
 		fprintf(stderr, "preflight: held: message %" PRId64 ": refusing queue id \"", id);
 		cli_print_safe(stderr, rec.queue_id != NULL ? rec.queue_id : "");
-		fprintf(stderr, "\": a Postfix queue id is 6 or more letters and digits\n");
-	} else if (held_postsuper(o->cfg, release ? "-H" : "-d", rec.queue_id) == 0) {
+		fprintf(stderr, "\": a queue id is 6 or more letters and digits\n");
+	} else if (held_mta_act(o->cfg, release, rec.queue_id) == 0) {
 		held_who(who, sizeof(who));
 		if (store_set_status(o->st, id, done, who, time(NULL), &error) < 0)
 			cli_err("held: queue id %s was %s, but the log was not updated: %s",
@@ -472,7 +394,7 @@ static int held_parse_args(int argc, char **argv, struct held_opts *o)
 			o->status = optarg;
 			break;
 		case O_SINCE:
-			if (held_parse_since(optarg, time(NULL), &o->since) < 0) {
+			if (cli_parse_time(optarg, time(NULL), &o->since) < 0) {
 				cli_err("held: --since wants epoch seconds or an age like 2h or 3d,"
 				    " not \"%s\"", optarg);
 				return CLI_EX_USAGE;

@@ -1,8 +1,7 @@
 /*
  * cli_time - the time arguments of the CLI (--since, --until): epoch
- * seconds, or an age before now such as 90m, 2h, 3d, 1w.  The same
- * grammar as `preflight held list --since` (cli_held.c has its own copy,
- * held_parse_since, which this one matches).
+ * seconds, or an age before now such as 90m, 2h, 3d, 1w (held list
+ * --since, report --since and --until).
  */
 #include <errno.h>
 #include <stdint.h>
