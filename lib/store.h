@@ -74,9 +74,9 @@ int store_list(struct store *st, const char *status, time_t since,
 int store_set_status(struct store *st, int64_t id, const char *status,
     const char *who, time_t when, const char **error_r);
 
-/* store_tally_add - count one message with verdict ("accept" ... "tempfail")
- * in the hour holding when; one UPSERT, so it is cheap enough per message */
-int store_tally_add(struct store *st, time_t when, const char *verdict,
+/* store_tally_add - add n messages with verdict ("accept" ... "tempfail")
+ * to the hour holding when; one UPSERT */
+int store_tally_add(struct store *st, time_t when, const char *verdict, uint64_t n,
     const char **error_r);
 /* store_tally_list - call cb for each hourly count with since <= hour <
  * until (hour: epoch seconds of the hour's start; until 0 = no end), oldest

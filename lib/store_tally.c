@@ -2,10 +2,11 @@
  * store_tally - verdict counts per hour in the held log (store.h).
  *
  * Accepted messages get no row in messages, so `preflight report` could
- * not say how much mail passed: the milter adds one to tally(hour,
- * verdict) for every message instead.  That is one UPSERT on a statement
- * prepared once per connection; with WAL and synchronous=NORMAL (store.c)
- * a commit does not fsync, so a message costs a short append to the WAL.
+ * not say how much mail passed: the milter counts every message in
+ * memory and adds the counts to tally(hour, verdict) every few seconds
+ * (milter/actions.c).  That is one UPSERT on a statement prepared once per
+ * connection; with WAL and synchronous=NORMAL (store.c) a commit does not
+ * fsync.
  * The table has at most 5 rows per hour, about 44000 a year.
  */
 #include <inttypes.h>
@@ -40,11 +41,11 @@ static int64_t tally_hour(time_t t)
 	return r < 0 ? s - r - STORE_HOUR : s - r;
 }
 
-int store_tally_add(struct store *st, time_t when, const char *verdict,
+int store_tally_add(struct store *st, time_t when, const char *verdict, uint64_t n,
     const char **error_r)
 {
-	static const char sql[] = "INSERT INTO tally (hour, verdict, n) VALUES (?1, ?2, 1)"
-		" ON CONFLICT (hour, verdict) DO UPDATE SET n = n + 1";
+	static const char sql[] = "INSERT INTO tally (hour, verdict, n) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (hour, verdict) DO UPDATE SET n = n + excluded.n";
 	int rc = -1;
 
 	pthread_mutex_lock(&st->lock);
@@ -66,6 +67,7 @@ int store_tally_add(struct store *st, time_t when, const char *verdict,
 	}
 	if (sqlite3_bind_int64(st->tally_add, 1, tally_hour(when)) != SQLITE_OK ||
 	    sqlite3_bind_text(st->tally_add, 2, verdict, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st->tally_add, 3, n > INT64_MAX ? INT64_MAX : (int64_t)n) != SQLITE_OK ||
 	    sqlite3_step(st->tally_add) != SQLITE_DONE)
 		store_db_fail(st, error_r, "cannot count a verdict");
 	else

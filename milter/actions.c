@@ -5,7 +5,8 @@
  * Order at end of message: forged HeaderName headers from the client are
  * deleted first (whatever the verdict, so nobody downstream trusts one we
  * did not write), then the tag header, the quarantine or the SMTP reply,
- * then the held-log row, the verdict count (tally) and the log line.
+ * then the held-log row, the verdict count (tally, in memory: the watch
+ * thread writes it to the held log) and the log line.
  *
  * Failures: a header that cannot be added or deleted is logged and the
  * verdict stands.  A quarantine the MTA refuses is an internal error and
@@ -240,19 +241,48 @@ static int act_held_log(struct milter_app *app, const struct config *cfg,
 
 /* act_tally - count the verdict for `preflight report` (every verdict,
  * accept included; in Mode observe what enforce would do, as the row
- * says).  Only a warning when it fails: a statistic never changes what
- * happens to mail. */
-static void act_tally(struct milter_app *app, const struct msg *m,
-    const struct policy_result *r)
+ * says), in memory: no lock, no SQLite on the message's path */
+static void act_tally(struct milter_app *app, const struct policy_result *r)
+{
+	enum verdict v = r->observe ? r->would_be : r->verdict;
+	int64_t hour = (int64_t)time(NULL) / 3600;
+	unsigned slot = (unsigned)(hour & 1);
+
+	if ((unsigned)v >= VERDICT_COUNT)
+		return;
+	if (atomic_load_explicit(&app->tally.hour[slot], memory_order_relaxed) != hour)
+		atomic_store_explicit(&app->tally.hour[slot], hour, memory_order_relaxed);
+	atomic_fetch_add_explicit(&app->tally.n[slot][v], 1, memory_order_relaxed);
+}
+
+/* A slot is reused two hours later; flushed every few seconds, it is
+ * empty long before.  A failed write (a full disk) puts the counts back
+ * and says so; a statistic never changes what happens to mail. */
+void actions_tally_flush(struct milter_app *app)
 {
 	const char *err;
+	uint64_t n;
+	int64_t hour;
+	unsigned slot, v;
 
-	pthread_mutex_lock(&app->store_lock);
-	if (app->store != NULL &&
-	    store_tally_add(app->store, time(NULL),
-	    verdict_name(r->observe ? r->would_be : r->verdict), &err) < 0)
-		mlog_warn("%s: %s", act_queue_id(m), err);
-	pthread_mutex_unlock(&app->store_lock);
+	for (slot = 0; slot < 2; slot++) {
+		hour = atomic_load_explicit(&app->tally.hour[slot], memory_order_relaxed);
+		for (v = 0; v < VERDICT_COUNT; v++) {
+			n = atomic_exchange_explicit(&app->tally.n[slot][v], 0,
+			    memory_order_relaxed);
+			if (n == 0)
+				continue;
+			pthread_mutex_lock(&app->store_lock);
+			if (app->store != NULL && store_tally_add(app->store,
+			    (time_t)(hour * 3600), verdict_name(v), n, &err) < 0) {
+				mlog_warn("held log: %s (%llu kept for the next try)", err,
+				    (unsigned long long)n);
+				atomic_fetch_add_explicit(&app->tally.n[slot][v], n,
+				    memory_order_relaxed);
+			}
+			pthread_mutex_unlock(&app->store_lock);
+		}
+	}
 }
 
 /* act_log - the per-message line of the common contract */
@@ -310,7 +340,7 @@ sfsistat actions_apply(SMFICTX *ctx, struct milter_app *app, struct conn *c,
 	}
 	if (!logged)
 		(void)act_held_log(app, cfg, ms->msg, fl, r);
-	act_tally(app, ms->msg, r);
+	act_tally(app, r);
 	act_log(ms->msg, r, buf_cstr(&ids));
 	buf_free(&ids);
 	return rc;

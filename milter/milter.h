@@ -23,7 +23,9 @@
 #define PF_MILTER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -38,6 +40,16 @@
 
 #define MILTER_NAME "preflight-milter"
 
+/* Verdict counts on their way to the held log's tally: the callbacks add
+ * with relaxed atomics, the watch thread moves them to SQLite every few
+ * seconds (actions_tally_flush), so no message waits for the store.  Two
+ * slots by the parity of the hour, so counts of the hour that just ended
+ * are not written under the new one. */
+struct tally_acc {
+	_Atomic int64_t hour[2];	/* the hour (epoch / 3600) of each slot */
+	_Atomic uint64_t n[2][VERDICT_COUNT];
+};
+
 struct milter_app {
 	struct config_holder holder;	/* the current snapshot; SIGUSR1 swaps it */
 	struct store *store;		/* held log, NULL when off or unusable */
@@ -46,6 +58,7 @@ struct milter_app {
 	struct metrics *metrics;	/* MetricsListen counters, NULL when off; like
 					 * app itself, never freed (callbacks may
 					 * outlive smfi_main) */
+	struct tally_acc tally;		/* verdicts not yet in the held log */
 };
 
 /* Message state: created at MAIL FROM of an outbound message, released by
@@ -76,6 +89,10 @@ struct smfiDesc *callbacks_desc(struct milter_app *app);
  * message's line and returns the reply for eom */
 sfsistat actions_apply(SMFICTX *ctx, struct milter_app *app, struct conn *c,
     struct mstate *ms, struct finding_list *findings, const struct policy_result *r);
+/* actions_tally_flush - add the verdict counts kept in app->tally to the
+ * held log (the watch thread, every STATE_RETRY_S, and once at its end);
+ * counts that could not be written stay for the next flush */
+void actions_tally_flush(struct milter_app *app);
 /* actions_on_error - apply OnError for a per-message internal failure */
 sfsistat actions_on_error(SMFICTX *ctx, const struct config *cfg, const char *queue_id,
     const char *what);

@@ -5,7 +5,8 @@
  * what changed.  Scans only read the results; no message waits for it.
  *
  * It also reports when a shared state (StateBackend redis://) becomes
- * unreachable and when it answers again.  The thread sleeps on a
+ * unreachable and when it answers again, and moves the verdict counts to
+ * the held log (actions_tally_flush).  The thread sleeps on a
  * condition variable with a monotonic deadline, so watch_kick (reload)
  * and watch_stop (shutdown) wake it at once.
  */
@@ -118,6 +119,7 @@ static void *watch_main(void *arg)
 			next = now_s() + (time_t)interval;
 		}
 		state_watch(w);
+		actions_tally_flush(w->app);
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += STATE_RETRY_S;
 		pthread_mutex_lock(&w->lock);
@@ -128,6 +130,7 @@ static void *watch_main(void *arg)
 		w->kick = false;
 	}
 	pthread_mutex_unlock(&w->lock);
+	actions_tally_flush(w->app);	/* the last counts, before the store closes */
 	return NULL;
 }
 

@@ -92,6 +92,17 @@ send clean QACC3 alice@example.test bob@remote.test
 send nodate QTAG1 alice@example.test bob@remote.test
 send from2 QHOLD1 "$evil" carol@gmail.com,dave@GMAIL.com,erin@yahoo.com
 send from2 QHOLD2 "$evil" carol@gmail.com,erin@yahoo.com
+# The counts reach the log while the milter runs (its watch thread moves
+# them every few seconds), not only when it stops.
+tally_sum() {
+	[ "$(sqlite3 -readonly "$db" 'SELECT COALESCE(SUM(n), 0) FROM tally')" = 6 ]
+}
+if wait_until 30 tally_sum; then
+	tap_ok "the running milter wrote the 6 verdict counts"
+else
+	tap_fail "the running milter wrote the 6 verdict counts" \
+	    "$(sqlite3 -readonly "$db" 'SELECT * FROM tally' 2>&1)"
+fi
 kill -TERM "$mpid"
 wait "$mpid"
 tap_is "$?" 0 "milter exited 0"

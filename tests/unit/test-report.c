@@ -38,9 +38,9 @@ static const struct row rows[] = {
 /* seed - the rows above and a tally across three hours */
 static struct store *seed(void)
 {
-	static const struct { time_t t; const char *v; } tally[] = {
-		{ T0, "accept" }, { T0 + 3599, "accept" }, { T0 + 10, "hold" },
-		{ T0 + 3600, "tag" }, { T0 + 7300, "reject" }, { T0 - 86400, "accept" },
+	static const struct { time_t t; const char *v; uint64_t n; } tally[] = {
+		{ T0, "accept", 1 }, { T0 + 3599, "accept", 4 }, { T0 + 10, "hold", 1 },
+		{ T0 + 3600, "tag", 1 }, { T0 + 7300, "reject", 1 }, { T0 - 86400, "accept", 1 },
 	};
 	struct store_record rec;
 	struct store *st = NULL;
@@ -62,9 +62,10 @@ static struct store *seed(void)
 		ok(store_add(st, &rec, NULL, &err) == 0, "row %zu added", i);
 	}
 	for (i = 0; st != NULL && i < sizeof(tally) / sizeof(tally[0]); i++)
-		ok(store_tally_add(st, tally[i].t, tally[i].v, &err) == 0, "tally %zu", i);
-	ok(st != NULL && store_tally_add(st, T0, "maybe", &err) < 0, "an unknown verdict is refused");
-	ok(st != NULL && store_tally_add(st, T0, NULL, &err) < 0, "a NULL verdict is refused");
+		ok(store_tally_add(st, tally[i].t, tally[i].v, tally[i].n, &err) == 0, "tally %zu", i);
+	ok(st != NULL && store_tally_add(st, T0, "maybe", 1, &err) < 0,
+	    "an unknown verdict is refused");
+	ok(st != NULL && store_tally_add(st, T0, NULL, 1, &err) < 0, "a NULL verdict is refused");
 	return st;
 }
 
@@ -84,10 +85,11 @@ static void test_tally(struct store *st)
 	const char *err = NULL;
 
 	ok(store_tally_list(st, T0, T0 + 7200, tally_line, &b, &err) == 0, "tally list");
-	is_str(buf_cstr(&b), "0:accept:2 0:hold:1 3600:tag:1 ", "two hours, by hour then verdict");
+	is_str(buf_cstr(&b), "0:accept:5 0:hold:1 3600:tag:1 ",
+	    "two hours, by hour then verdict; counts add up");
 	buf_free(&b);
 	ok(store_tally_list(st, 0, 0, tally_line, &b, &err) == 0, "tally list, no bounds");
-	is_str(buf_cstr(&b), "-86400:accept:1 0:accept:2 0:hold:1 3600:tag:1 7200:reject:1 ",
+	is_str(buf_cstr(&b), "-86400:accept:1 0:accept:5 0:hold:1 3600:tag:1 7200:reject:1 ",
 	    "every hour");
 	buf_free(&b);
 }
@@ -164,7 +166,7 @@ static void test_collect(struct store *st)
 	    "collect a day");
 	is_int(rep.bucket_secs, 3600, "a day is hourly");
 	is_int(rep.nbuckets, 24, "24 buckets");
-	is_int(rep.totals[VERDICT_ACCEPT], 2, "accept 2 (the day before is out)");
+	is_int(rep.totals[VERDICT_ACCEPT], 5, "accept 5 (the day before is out)");
 	is_int(rep.totals[VERDICT_REJECT], 1, "reject 1");
 	is_int(rep.buckets[2].n[VERDICT_REJECT], 1, "the reject in the third hour");
 	is_int(rep.rows, 3, "3 rows in the window");
@@ -195,7 +197,7 @@ static void test_collect(struct store *st)
 	ok(report_collect(&rep, st, NULL, 0, T0 + 86400, 10, T0, &err) == 0, "since 0");
 	ok(rep.nbuckets <= REPORT_BUCKETS, "since 0: at most %d buckets (%zu of %u s)",
 	    REPORT_BUCKETS, rep.nbuckets, rep.bucket_secs);
-	is_int(rep.totals[VERDICT_ACCEPT], 3, "since 0: every accept");
+	is_int(rep.totals[VERDICT_ACCEPT], 6, "since 0: every accept");
 	report_free(&rep);
 	state_close(&state);
 	buf_free(&b);
