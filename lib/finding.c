@@ -201,3 +201,27 @@ int finding_list_ids(const struct finding_list *l, const char *sep, struct buf *
 			return -1;
 	return 0;
 }
+
+/* Object starts are the only place where {" appears unescaped (strings
+ * escape their quotes, and predicted replies start with "provider"), so
+ * the ids need no parser; an id ends at its first unescaped quote. */
+int finding_json_ids(const char *json, int (*fn)(void *arg, const char *id, size_t len),
+    void *arg)
+{
+	const char *p = json;
+	size_t n;
+	int rc;
+
+	while (p != NULL && (p = strstr(p, "{\"id\":\"")) != NULL) {
+		p += 7;
+		for (n = 0; p[n] != '\0' && p[n] != '"'; n++)
+			if (p[n] == '\\' && p[n + 1] != '\0')
+				n++;
+		if (p[n] == '\0')
+			break;
+		if ((rc = fn(arg, p, n)) != 0)
+			return rc;
+		p += n;
+	}
+	return 0;
+}

@@ -88,6 +88,11 @@ int finding_json(const struct finding *f, struct buf *out);
 int finding_json_number(struct buf *out, double d);
 /* finding_list_json - append the findings as a JSON array */
 int finding_list_json(const struct finding_list *l, struct buf *out);
+/* finding_json_ids - call fn with each id (not NUL-terminated, len bytes)
+ * of an array finding_list_json wrote, in order; stops at fn's first
+ * non-zero result and returns it, else 0 */
+int finding_json_ids(const char *json, int (*fn)(void *arg, const char *id, size_t len),
+    void *arg);
 /* finding_list_ids - append the ids, separated by sep (for logs and tags) */
 int finding_list_ids(const struct finding_list *l, const char *sep, struct buf *out);
 

@@ -155,32 +155,35 @@ static int counter_finish(struct counter *c, struct report_list *l, size_t top)
 	return rc;
 }
 
-/* add_ids - each finding id of a row's findings JSON, once per row.
- * Object starts are the only place {" appears unescaped (cli_held.c);
- * an id ends at the first unescaped quote. */
+/* The ids of one row so far, to count each once per row. */
+struct row_ids {
+	struct counter *c;
+	const char *seen[REPORT_IDS_MAX];
+	size_t len[REPORT_IDS_MAX], n;
+};
+
+static int add_id(void *arg, const char *id, size_t n)
+{
+	struct row_ids *r = arg;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->len[i] == n && strncmp(r->seen[i], id, n) == 0)
+			return 0;
+	if (n > 0) {
+		r->seen[r->n] = id;
+		r->len[r->n++] = n;
+		counter_add(r->c, id, n);
+	}
+	return r->n >= REPORT_IDS_MAX;	/* REPORT_IDS_MAX ids per row at most */
+}
+
+/* add_ids - each finding id of a row's findings JSON, once per row */
 static void add_ids(struct counter *c, const char *json)
 {
-	const char *seen[REPORT_IDS_MAX];
-	size_t len[REPORT_IDS_MAX], nseen = 0, i, n;
-	const char *p = json;
+	struct row_ids r = { .c = c };
 
-	while (p != NULL && nseen < REPORT_IDS_MAX && (p = strstr(p, "{\"id\":\"")) != NULL) {
-		p += 7;
-		for (n = 0; p[n] != '\0' && p[n] != '"'; n++)
-			if (p[n] == '\\' && p[n + 1] != '\0')
-				n++;
-		if (p[n] == '\0')
-			break;
-		for (i = 0; i < nseen; i++)
-			if (len[i] == n && strncmp(seen[i], p, n) == 0)
-				break;
-		if (i == nseen && n > 0) {
-			seen[nseen] = p;
-			len[nseen++] = n;
-			counter_add(c, p, n);
-		}
-		p += n;
-	}
+	(void)finding_json_ids(json, add_id, &r);
 }
 
 /* add_domains - the domain of each recipient, lowercase, once per row */

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -110,24 +109,20 @@ static int held_open(struct held_opts *o, enum store_mode mode)
 	return 0;
 }
 
-/* held_ids - the finding ids of a findings JSON array, comma-separated.
- * Object starts are the only place where {" appears unescaped, and
- * predicted replies start with "provider", so this needs no parser. */
+/* held_id - one finding id onto the comma-separated list */
+static int held_id(void *arg, const char *id, size_t len)
+{
+	struct buf *out = arg;
+
+	if ((out->len > 0 && buf_putc(out, ',') < 0) || buf_append(out, id, len) < 0)
+		return -1;
+	return 0;
+}
+
+/* held_ids - the finding ids of a findings JSON array, comma-separated */
 static int held_ids(const char *json, struct buf *out)
 {
-	const char *p = json, *e;
-	int rc = 0;
-
-	while (p != NULL && (p = strstr(p, "{\"id\":\"")) != NULL) {
-		p += 7;
-		e = strchr(p, '"');
-		if (e == NULL)
-			break;
-		rc |= out->len > 0 ? buf_putc(out, ',') : 0;
-		rc |= buf_append(out, p, (size_t)(e - p));
-		p = e;
-	}
-	return rc < 0 ? -1 : 0;
+	return finding_json_ids(json, held_id, out) < 0 ? -1 : 0;
 }
 
 /* held_json_field - ,"key":"value" or null */
