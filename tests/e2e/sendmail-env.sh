@@ -38,13 +38,12 @@
 # unshare and nsenter.
 
 _smenv_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../lib.sh
-. "$_smenv_here/../lib.sh"
+# shellcheck source=postfix-env.sh
+. "$_smenv_here/postfix-env.sh"	# lib.sh, and the sink and pid helpers
 
 SMENV_ROOT=${SMENV_ROOT:-/opt/preflight-test/sendmail}
 SMENV_SENDMAIL=${SMENV_SENDMAIL:-$SMENV_ROOT/usr/libexec/sendmail/sendmail}
 SMENV_CFDIR=${SMENV_CFDIR:-$SMENV_ROOT/usr/share/sendmail/cf}
-SMENV_SMTP_SINK=${SMENV_SMTP_SINK:-/usr/sbin/smtp-sink}
 SMENV_HOSTNAME=mta.preflight.example.com
 
 _smenv_err() {
@@ -96,29 +95,6 @@ _smenv_pid() {
 	[ -s "$f" ] && head -1 "$f" | tr -dc '0-9'
 }
 
-_smenv_alive() {
-	[ -n "$1" ] && kill -0 "$1" 2>/dev/null
-}
-
-_smenv_dead() {
-	! kill -0 "$1" 2>/dev/null
-}
-
-_smenv_start_sink() {
-	local dir=$1 port=$2
-	mkdir -p "$dir/sink"
-	chown postfix "$dir/sink"
-	# -u: smtp-sink refuses to run as root without it.
-	"$SMENV_SMTP_SINK" -4 -u postfix -d "$dir/sink/msg." \
-	    "127.0.0.1:$port" 16 >"$dir/sink.log" 2>&1 </dev/null &
-	echo $! >"$dir/sink.pid"
-	if ! wait_for_port 127.0.0.1 "$port" 10; then
-		_smenv_err "smtp-sink did not listen on 127.0.0.1:$port"
-		cat "$dir/sink.log" >&2
-		return 1
-	fi
-}
-
 # _smenv_private DIR CMD... - CMD in new mount and UTS namespaces with
 # DIR/etc's hosts and nsswitch.conf and the host name $SMENV_HOSTNAME
 _smenv_private() {
@@ -141,7 +117,7 @@ smenv_run() {
 # smenv_have - the unpacked Sendmail and what it needs are here
 smenv_have() {
 	[ -x "$SMENV_SENDMAIL" ] && [ -f "$SMENV_CFDIR/m4/cf.m4" ] &&
-	    [ -x "$SMENV_SMTP_SINK" ] && command -v m4 >/dev/null &&
+	    [ -x "$PFENV_SMTP_SINK" ] && command -v m4 >/dev/null &&
 	    command -v unshare >/dev/null && command -v nsenter >/dev/null
 }
 
@@ -190,7 +166,7 @@ SMENV_PORT=$port
 SMENV_SINK_PORT=$sinkport
 SMENV_SINK_DIR='$dir/sink'
 EOF
-	_smenv_start_sink "$dir" "$sinkport" || return 1
+	_pfenv_start_sink "$dir" "$sinkport" || return 1
 	echo "SMENV_SINK_PID=$(cat "$dir/sink.pid")" >>"$dir/env"
 	# There is no syslog here: Sendmail's complaints about its
 	# configuration go to stderr when it starts (not after -bd detaches).
@@ -205,7 +181,7 @@ EOF
 		return 1
 	fi
 	pid=$(_smenv_pid "$dir")
-	if ! _smenv_alive "$pid" || ! wait_for_port 127.0.0.1 "$port" 10; then
+	if ! _pfenv_alive "$pid" || ! wait_for_port 127.0.0.1 "$port" 10; then
 		_smenv_err "sendmail ($pid) not running or not listening on $port"
 		cat "$dir/start.log" >&2
 		return 1
@@ -219,17 +195,17 @@ smenv_stop() {
 	local dir=$1 pid
 	[ -d "$dir" ] || return 0
 	pid=$(_smenv_pid "$dir")
-	if _smenv_alive "$pid"; then
+	if _pfenv_alive "$pid"; then
 		kill "$pid" 2>/dev/null
-		wait_until 15 _smenv_dead "$pid" || kill -9 "$pid" 2>/dev/null
+		wait_until 15 _pfenv_dead "$pid" || kill -9 "$pid" 2>/dev/null
 	fi
 	# Queue runners and deliveries the daemon forked end with it or soon.
 	[ -d "$dir/mqueue" ] && find "$dir/mqueue" -maxdepth 1 -type f -delete
 	if [ -s "$dir/sink.pid" ]; then
 		pid=$(cat "$dir/sink.pid")
-		if _smenv_alive "$pid"; then
+		if _pfenv_alive "$pid"; then
 			kill "$pid" 2>/dev/null
-			wait_until 5 _smenv_dead "$pid" || kill -9 "$pid" 2>/dev/null
+			wait_until 5 _pfenv_dead "$pid" || kill -9 "$pid" 2>/dev/null
 		fi
 		rm -f "$dir/sink.pid"
 	fi
