@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "store.h"
 
 /* Exit statuses (sysexits.h names) */
 #define CLI_EX_USAGE 64		/* bad command line */
@@ -38,6 +39,11 @@ int cli_report(int argc, char **argv);
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_default_config - the path read when -c is not given */
 const char *cli_default_config(void);
+/* cli_open_held_log - open cfg's HeldLog for cmd ("held", "report"), never
+ * creating it; 0, or an exit status after printing why (78 HeldLog none,
+ * 66 missing or unreadable) */
+int cli_open_held_log(const char *cmd, const struct config *cfg, enum store_mode mode,
+    struct store **st_r);
 /* cli_load_config - load path (NULL = the default file if it exists, else
  * the built-in defaults); 0, or CLI_EX_CONFIG after printing the error */
 int cli_load_config(const char *path, struct config **cfg_r);

@@ -90,23 +90,7 @@ static bool held_qid_valid(const char *qid)
 /* held_open - the configured log; 0 or an exit status (message printed) */
 static int held_open(struct held_opts *o, enum store_mode mode)
 {
-	const char *path = o->cfg->held_log, *error = NULL;
-
-	if (path == NULL) {
-		cli_err("held: HeldLog is none in the configuration: there is no held log");
-		return CLI_EX_CONFIG;
-	}
-	/* Opening read-write creates the file: release must not. */
-	if (access(path, F_OK) < 0) {
-		cli_err("held: held log %s: %s", path, strerror(errno));
-		return CLI_EX_NOINPUT;
-	}
-	if (store_open(path, mode, &o->st, &error) < 0) {
-		cli_err("held: %s", error);
-		store_close(&o->st);
-		return CLI_EX_NOINPUT;
-	}
-	return 0;
+	return cli_open_held_log("held", o->cfg, mode, &o->st);
 }
 
 /* held_id - one finding id onto the comma-separated list */

@@ -190,22 +190,11 @@ static int report_run(const struct report_opts *o, const struct config *cfg)
 	struct store *st = NULL;
 	struct state *state = NULL;
 	struct report rep;
-	const char *path = cfg->held_log, *err = NULL;
+	const char *err = NULL;
 	int rc;
 
-	if (path == NULL) {
-		cli_err("report: HeldLog is none in the configuration: there is no held log");
-		return CLI_EX_CONFIG;
-	}
-	if (access(path, F_OK) < 0) {
-		cli_err("report: held log %s: %s", path, strerror(errno));
-		return CLI_EX_NOINPUT;
-	}
-	if (store_open(path, STORE_READ_ONLY, &st, &err) < 0) {
-		cli_err("report: %s", err);
-		store_close(&st);
-		return CLI_EX_NOINPUT;
-	}
+	if ((rc = cli_open_held_log("report", cfg, STORE_READ_ONLY, &st)) != 0)
+		return rc;
 	state = report_state(cfg);
 	if (report_collect(&rep, st, state, o->since, o->until, o->top, time(NULL), &err) < 0) {
 		cli_err("report: %s", err);

@@ -95,6 +95,28 @@ void cli_print_safe(FILE *f, const char *s)
 	}
 }
 
+int cli_open_held_log(const char *cmd, const struct config *cfg, enum store_mode mode,
+    struct store **st_r)
+{
+	const char *path = cfg->held_log, *error = NULL;
+
+	if (path == NULL) {
+		cli_err("%s: HeldLog is none in the configuration: there is no held log", cmd);
+		return CLI_EX_CONFIG;
+	}
+	/* Opening read-write creates the file: release must not. */
+	if (access(path, F_OK) < 0) {
+		cli_err("%s: held log %s: %s", cmd, path, strerror(errno));
+		return CLI_EX_NOINPUT;
+	}
+	if (store_open(path, mode, st_r, &error) < 0) {
+		cli_err("%s: %s", cmd, error);
+		store_close(st_r);
+		return CLI_EX_NOINPUT;
+	}
+	return 0;
+}
+
 int cli_read_input(const char *cmd, const char *file, size_t max, struct buf *b)
 {
 	bool is_stdin = strcmp(file, "-") == 0;
