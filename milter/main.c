@@ -493,17 +493,41 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
 	return status;
 }
 
-/* main_malloc - as many malloc arenas as cores, not glibc's 8 per core:
- * libmilter runs a thread per connection and each thread would otherwise
- * keep its own arena of freed message buffers (peak RSS at 16
- * connections: 67 MB with glibc's default, 42 MB with this) */
+/* main_malloc - malloc tuned for a process that handles one message
+ * body after another:
+ * - as many arenas as cores, not glibc's 8 per core: libmilter runs a
+ *   thread per connection and each thread would otherwise keep its own
+ *   arena of freed message buffers (peak RSS at 16 connections: 67 MB
+ *   with glibc's default, 42 MB with this);
+ * - bodies (up to SpoolMemory, 4 MB by default) from the heap, and freed
+ *   memory kept for the next message: with glibc's defaults each large
+ *   buffer came from fresh pages, either a new mmap or heap given back
+ *   by the previous trim, and first touches of new pages were 20 page
+ *   faults a message at 16 connections, at about 20 us each on a VM
+ *   (15 % fewer messages per second; the peak RSS, which is what a host
+ *   must provide, barely moves). */
+#define MALLOC_MMAP_FROM (32 * 1024 * 1024)	/* glibc's largest */
+#define MALLOC_TRIM_FROM (64 * 1024 * 1024)
 static void main_malloc(void)
 {
 #ifdef M_ARENA_MAX
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	(void)mallopt(M_ARENA_MAX, n < 2 ? 2 : (int)n);
+	(void)mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_FROM);
+	(void)mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM_FROM);
 #endif
+}
+
+/* main_tz - pin the time zone: with TZ unset, glibc's mktime and
+ * localtime stat /etc/localtime on every call, under a process-wide lock,
+ * and libarchive calls mktime for every zip entry (1.6 % of the CPU on
+ * small messages with a zip).  A TZ of ":/etc/localtime" reads the same
+ * file once; a change of zone then needs a restart, as for Postfix. */
+static void main_tz(void)
+{
+	if (getenv("TZ") == NULL)
+		(void)setenv("TZ", ":/etc/localtime", 0);
 }
 
 int main(int argc, char **argv)
@@ -518,6 +542,7 @@ int main(int argc, char **argv)
 	int status, facility;
 
 	main_malloc();
+	main_tz();
 	if (main_parse(argc, argv, &o, &status) < 0)
 		return status;
 	/* Absolute, so that SIGUSR1 finds the file after chdir("/"); -n
