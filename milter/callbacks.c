@@ -12,11 +12,12 @@
  * InternalHosts.  Anything else is accepted at MAIL FROM, which costs the
  * MTA nothing further for that message.
  *
- * Where the MTA allows it, and on a unix socket, HELO, header,
- * end-of-header and body replies are switched off (SMFIP_NR_*; over TCP
- * that would cost a delayed ACK per message); an internal failure in
- * those steps is remembered in the message state and OnError is applied
- * at eom.
+ * Where the MTA allows it, and on a unix socket, connect, HELO, RCPT,
+ * header, end-of-header and body replies are switched off (SMFIP_NR_*;
+ * over TCP that would cost a delayed ACK per message); an internal
+ * failure in those steps is remembered, in the connection state at
+ * connect and OnError applied at the next MAIL FROM, in the message
+ * state later and OnError applied at eom.
  * No callback ever exits or aborts on a per-message failure.
  */
 #include <arpa/inet.h>
@@ -31,14 +32,15 @@
 #include "milter.h"
 
 /* Steps we want to skip or not answer, if the MTA offers them. */
-#define CB_WANT_STEPS (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_HELO | \
-	SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NR_EOH)
+#define CB_WANT_STEPS (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_CONN | \
+	SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NR_EOH)
 /* Over TCP we answer every step after all.  Without our replies the MTA
  * sends the next small command (the next header, EOM after the last body
  * chunk) while the previous one is unacknowledged; its Nagle holds it and
  * our kernel delays the ACK: 40 ms a message (bench, inet, c=1: p99 55 ms
  * with no-reply steps, 22 ms without).  Our reply carries the ACK at once. */
-#define CB_NR_STEPS (SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NR_EOH)
+#define CB_NR_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR | \
+	SMFIP_NR_BODY | SMFIP_NR_EOH)
 #define CB_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 
 /* Set once by callbacks_desc before smfi_main starts any thread. */
@@ -163,9 +165,12 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	name = smfi_getsymval(ctx, "{client_name}");
 	if (name == NULL || *name == '\0')
 		name = hostname;
-	if (cb_set(&c->client_addr, addr) < 0 || cb_set(&c->client_name, name) < 0)
-		return actions_on_error(ctx, c->cfg, "NOQUEUE", "out of memory at connect");
-	return SMFIS_CONTINUE;
+	if (cb_set(&c->client_addr, addr) < 0 || cb_set(&c->client_name, name) < 0) {
+		if ((c->pflags & SMFIP_NR_CONN) == 0)
+			return actions_on_error(ctx, c->cfg, "NOQUEUE", "out of memory at connect");
+		c->error = "out of memory at connect";	/* for every MAIL FROM */
+	}
+	return cb_reply(c, SMFIP_NR_CONN);
 }
 
 /* cb_helo - keep the HELO name for the message envelope */
@@ -236,6 +241,8 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return cb_no_state(ctx, "out of memory at MAIL FROM");
 	cb_msg_cleanup(c);
+	if (c->error != NULL)
+		return actions_on_error(ctx, c->cfg, "NOQUEUE", c->error);
 	if (!cb_outbound(ctx, c))
 		return SMFIS_ACCEPT;
 	ms = calloc(1, sizeof(*ms));
@@ -262,15 +269,15 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 	const char *err, *domain;
 
 	if (ms == NULL || ms->error != NULL)
-		return SMFIS_CONTINUE;
+		return cb_reply(c, SMFIP_NR_RCPT);
 	if (msg_add_rcpt(ms->msg, argv[0], &err) < 0) {
 		ms->error = err;
-		return SMFIS_CONTINUE;
+		return cb_reply(c, SMFIP_NR_RCPT);
 	}
 	domain = msg_rcpt_domain(ms->msg->rcpts[ms->msg->nrcpts - 1]);
 	if (!config_skip_domain(c->cfg, domain))
 		ms->skip_all = false;
-	return SMFIS_CONTINUE;
+	return cb_reply(c, SMFIP_NR_RCPT);
 }
 
 /* cb_header - count forged tag headers and feed the message model */

@@ -77,6 +77,8 @@ struct conn {
 	char *client_addr;
 	char *client_name;
 	char *helo;
+	const char *error;	/* a failure at connect, which sent no reply
+				 * (static); OnError at every MAIL FROM */
 	struct mstate *ms;	/* the message in progress, or NULL */
 };
 

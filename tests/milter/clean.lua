@@ -4,7 +4,7 @@ local pf = dofile(os.getenv("MT_DIR") .. "/common.lua")
 
 local conn = pf.connect()
 local names = {
-	"NOUNKNOWN", "NODATA", "NR_HELO", "NR_HDR", "NR_BODY", "NR_EOH",
+	"NOUNKNOWN", "NODATA", "NR_CONN", "NR_HELO", "NR_RCPT", "NR_HDR", "NR_BODY", "NR_EOH",
 	"NOCONNECT", "NOHELO", "NOMAIL", "NORCPT", "NOHDRS", "NOBODY", "NOEOH",
 }
 local got = {}
@@ -14,6 +14,8 @@ for _, n in ipairs(names) do
 	end
 end
 print("NEGOTIATED: steps " .. table.concat(got, " "))
+pf.check(mt.test_option(conn, SMFIP_NR_CONN) and mt.test_option(conn, SMFIP_NR_RCPT),
+    "no reply at connect or per recipient (SMFIP_NR_CONN, SMFIP_NR_RCPT)")
 pf.check(mt.test_option(conn, SMFIP_NR_HDR), "no reply per header (SMFIP_NR_HDR)")
 pf.check(mt.test_option(conn, SMFIP_NR_BODY), "no reply per body chunk (SMFIP_NR_BODY)")
 pf.check(not mt.test_option(conn, SMFIP_NOHDRS) and not mt.test_option(conn, SMFIP_NOBODY),

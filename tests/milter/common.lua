@@ -43,7 +43,11 @@ function pf.connect(o)
 	    "{daemon_name}", o.daemon or "ORIGINATING", "{client_addr}", ip,
 	    "{client_name}", o.host or "client.example.test")
 	assert(mt.conninfo(conn, o.host or "client.example.test", ip) == nil, "conninfo")
-	pf.check(mt.getreply(conn) == SMFIR_CONTINUE, "connect is answered with continue")
+	-- Over a unix socket the milter asks for no reply at connect
+	-- (SMFIP_NR_CONN, checked in clean.lua); miltertest then reads none.
+	if not mt.test_option(conn, SMFIP_NR_CONN) then
+		pf.check(mt.getreply(conn) == SMFIR_CONTINUE, "connect is answered with continue")
+	end
 	-- Explicit HELO: an implicit one after mt.macro(SMFIC_MAIL) would make
 	-- libmilter discard the MAIL macros ({i}, {auth_authen}).
 	assert(mt.helo(conn, o.host or "client.example.test") == nil, "helo")
