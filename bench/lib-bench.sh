@@ -232,25 +232,59 @@ bench_ratios() {
 	[ -z "${DNS_WARM:-}" ] || { echo; echo "$DNS_WARM."; }
 }
 
-# bench_sweep - microseconds per MB from 10 KB to 25 MB (c=1), then the
-# peak RSS with 16 concurrent 25 MB messages
-bench_sweep() {
-	local f n size res mean
-	bench_milter_start preflight unix || return
-	echo "Size sweep (Preflight, unix socket, c=1):"
-	echo
-	printf '| message | size MB | mean ms | µs per MB |\n|---|---:|---:|---:|\n'
-	for f in 10k:400 100k:200 1m:60 10m:12 25m:6; do
+SWEEP_SIZES="10k:400 100k:200 1m:60 10m:12 25m:6"
+
+# cpu_ticks PID - user + system clock ticks of a process, all its threads
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# sweep_run NAME - mean latency (ms) and milter CPU (ms per message) of
+# each sweep size at c=1, into SWEEP_MEAN[NAME:size] and SWEEP_CPU[...]
+declare -A SWEEP_MEAN SWEEP_CPU
+sweep_run() {
+	local f n s size res t0 t1 hz
+	hz=$(getconf CLK_TCK)
+	bench_milter_start "$1" unix || return
+	for f in $SWEEP_SIZES; do
 		n=${f#*:}
-		f=$OUT/sweep/${f%%:*}.eml
+		s=${f%%:*}
+		f=$OUT/sweep/$s.eml
 		size=$(stat -c %s "$f")
+		t0=$(cpu_ticks "$MPID")
 		res=$("$MLOAD" -s "$MSOCK" -f "$f" -c 1 -n "$n" -T 120 -q | grep '^RESULT ')
-		mean=$(result_get mean_ms "$res")
-		echo "sweep $(basename "$f" .eml) 1 size=$size $res" >>"$OUT/results.txt"
-		printf '| %s | %.2f | %.2f | %.0f |\n' "$(basename "$f")" \
-		    "$(awk -v s="$size" 'BEGIN { print s / 1048576 }')" "$mean" \
-		    "$(awk -v s="$size" -v m="$mean" 'BEGIN { print m * 1000 / (s / 1048576) }')"
+		t1=$(cpu_ticks "$MPID")
+		SWEEP_MEAN[$1:$s]=$(result_get mean_ms "$res")
+		SWEEP_CPU[$1:$s]=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$n" \
+		    'BEGIN { printf "%.2f", d * 1000 / hz / n }')
+		echo "sweep-$1 $s 1 size=$size cpu_ms=${SWEEP_CPU[$1:$s]} $res" >>"$OUT/results.txt"
 	done
+	bench_milter_stop
+}
+
+# bench_sweep - microseconds per MB from 10 KB to 25 MB (c=1), for
+# Preflight and for the null milter (the protocol's own cost at that
+# size), then the peak RSS with 16 concurrent 25 MB messages
+bench_sweep() {
+	local f s size mb pf nl res
+	sweep_run null
+	sweep_run preflight
+	echo "Size sweep (unix socket, c=1; CPU is the milter's, per message; added is Preflight's mean minus the null milter's):"
+	echo
+	printf '| message | size MB | null ms | Preflight ms | Preflight CPU ms | µs per MB | added µs per MB |\n'
+	printf '|---|---:|---:|---:|---:|---:|---:|\n'
+	for f in $SWEEP_SIZES; do
+		s=${f%%:*}
+		size=$(stat -c %s "$OUT/sweep/$s.eml")
+		mb=$(awk -v s="$size" 'BEGIN { print s / 1048576 }')
+		pf=${SWEEP_MEAN[preflight:$s]:-}
+		nl=${SWEEP_MEAN[null:$s]:-}
+		[ -n "$pf" ] || { printf '| %s.eml | failed |||||\n' "$s"; continue; }
+		printf '| %s.eml | %.2f | %s | %.2f | %s | %.0f | %s |\n' "$s" "$mb" "${nl:-–}" "$pf" \
+		    "${SWEEP_CPU[preflight:$s]}" "$(awk -v m="$pf" -v b="$mb" 'BEGIN { print m * 1000 / b }')" \
+		    "$(awk -v m="$pf" -v z="$nl" -v b="$mb" 'BEGIN { if (z == "") print "–"; else printf "%.0f", (m - z) * 1000 / b }')"
+	done
+	bench_milter_start preflight unix || return
 	bench_reset_hwm
 	res=$("$MLOAD" -s "$MSOCK" -f "$OUT/sweep/25m.eml" -c 16 -n 32 -T 120 -q | grep '^RESULT ')
 	echo

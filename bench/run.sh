@@ -11,8 +11,9 @@
 # bench/milterload at every concurrency over every socket kind: Preflight
 # with every check on, the null milter (the protocol ceiling) and each
 # installed peer (rspamd's proxy in milter mode, OpenDKIM verify).  Then a
-# size sweep (10 KB .. 25 MB, microseconds per MB), 16 concurrent 25 MB
-# messages, and the DNS queries a warm Preflight sends per message.
+# size sweep (10 KB .. 25 MB, microseconds per MB, Preflight beside the
+# null milter), 16 concurrent 25 MB messages, and the DNS queries a warm
+# Preflight sends per message.
 # Prints a Markdown table and Preflight's ratios; raw milterload output,
 # logs and a results.txt go to DIR (default /tmp/preflight-bench).
 #
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
 	-k) KINDS=$2; shift ;;
 	-p) MILTERS=$2; shift ;;
 	--no-sweep) SWEEP=0 ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (try --help)" >&2; exit 64 ;;
 	esac
 	shift
