@@ -499,15 +499,18 @@ static int main_run(const struct main_opts *o, struct milter_app *app, const cha
  *   thread per connection and each thread would otherwise keep its own
  *   arena of freed message buffers (peak RSS at 16 connections: 67 MB
  *   with glibc's default, 42 MB with this);
- * - bodies (up to SpoolMemory, 4 MB by default) from the heap, and freed
- *   memory kept for the next message: with glibc's defaults each large
- *   buffer came from fresh pages, either a new mmap or heap given back
- *   by the previous trim, and first touches of new pages were 20 page
- *   faults a message at 16 connections, at about 20 us each on a VM
- *   (15 % fewer messages per second; the peak RSS, which is what a host
- *   must provide, barely moves). */
-#define MALLOC_MMAP_FROM (32 * 1024 * 1024)	/* glibc's largest */
-#define MALLOC_TRIM_FROM (64 * 1024 * 1024)
+ * - message buffers from the heap up to 4 MB (SpoolMemory's default),
+ *   and up to 16 MB of freed memory kept for the next message: with
+ *   glibc's dynamic thresholds each large buffer came from fresh pages,
+ *   either a new mmap or heap given back by the previous trim, and first
+ *   touches of new pages were 20 page faults a message at 16 connections,
+ *   at about 20 us each on a VM (15 % fewer messages per second).  A 4 MB
+ *   trim threshold brings them back; 16 MB does as well as 64 MB, and
+ *   larger buffers still come from mmap and go back at once (peak RSS
+ *   with 16 concurrent 25 MB messages: 74 MB, against 96 MB when every
+ *   buffer under 32 MB came from the heap). */
+#define MALLOC_MMAP_FROM (4 * 1024 * 1024)
+#define MALLOC_TRIM_FROM (16 * 1024 * 1024)
 static void main_malloc(void)
 {
 #ifdef M_ARENA_MAX
