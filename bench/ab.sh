@@ -13,8 +13,9 @@
 # milter's CPU and minor page faults per message.  Then the median of each
 # column per build and B's ratio to A.  Nothing leaves 127.0.0.0/8.
 #
-# Uses bench/run.sh's corpus, zones, nsd and load generator (bench/_build;
-# built when missing).  Exit 0, or 1 when a run failed; 64 on bad usage.
+# Uses bench/run.sh's setup (bench_setup): the bench packages, corpus,
+# zones, nsd and load generator (bench/_build; built when missing).
+# Exit 0, or 1 when a run failed; 64 on bad usage.
 set -uo pipefail
 
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
 	-c) CONC=$2; shift ;;
 	-k) KIND=$2; shift ;;
 	-o) OUT=$2; shift ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "ab.sh: unknown option $1 (try --help)" >&2; exit 64 ;;
 	*) break ;;
 	esac
@@ -55,26 +56,8 @@ done
 . "$top_srcdir/bench/peers.sh"
 . "$top_srcdir/bench/lib-bench.sh"
 
-mkdir -p "$OUT/raw"
-OUT=$(cd "$OUT" && pwd)
-WORKDIR=$OUT/ab
-rm -rf "$WORKDIR"
-mkdir -p "$WORKDIR/zones"
-trap _run_cleanups EXIT
-add_cleanup bench_milter_stop
-
-BUILD=$top_srcdir/bench/_build
-bench_build || exit 1
-bench_corpus || exit 1
-cp "$OUT/zones/"*.zone "$WORKDIR/zones/"
-bench_list_zones "$WORKDIR/zones"
-NSD_CONTROL=1 nsd_start "$WORKDIR/zones" >/dev/null || exit 1
-
-# proc_counts PID - "cpu_ticks minor_faults" of a process, its threads
-# (also those that have exited) included
-proc_counts() {
-	awk '{ print $14 + $15, $10 }' "/proc/$1/stat"
-}
+BUILD=$top_srcdir/bench/_build	# the load generator's; each run sets its own
+bench_setup ab || exit 1
 
 # ab_run LABEL BUILD - one measured run on a fresh milter; a table row and
 # "LABEL msgs_per_s p99_ms cpu_ms_per_msg faults_per_msg" in $WORKDIR/runs
@@ -92,9 +75,8 @@ ab_run() {
 	[ -n "$res" ] && [ "${n:-0}" -gt 0 ] || {
 		printf '| %s | %s | failed: see %s ||||\n' "$round" "$1" "$raw"; return 1; }
 	awk -v l="$1" -v m="$(result_get msgs_per_s "$res")" -v p="$(result_get p99_ms "$res")" \
-	    -v dc=$((c1 - c0)) -v df=$((f1 - f0)) -v n="$n" -v hz="$(getconf CLK_TCK)" \
-	    'BEGIN { printf "%s %s %s %.3f %.1f\n", l, m, p, dc * 1000 / hz / n, df / n }' \
-	    >>"$WORKDIR/runs"
+	    -v c="$(ms_per_msg $((c1 - c0)) "$n")" -v df=$((f1 - f0)) -v n="$n" \
+	    'BEGIN { printf "%s %s %s %s %.1f\n", l, m, p, c, df / n }' >>"$WORKDIR/runs"
 	tail -n 1 "$WORKDIR/runs" | awk -v r="$round" \
 	    '{ printf "| %s | %s | %s | %s | %s | %s |\n", r, $1, $2, $3, $4, $5 }'
 }

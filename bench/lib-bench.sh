@@ -31,6 +31,25 @@ bench_build() {
 	[ -x "$MLOAD" ] || { echo "bench: $MLOAD was not built" >&2; return 1; }
 }
 
+# bench_setup NAME - what every bench run needs: OUT absolute, a fresh
+# WORKDIR ($OUT/NAME), the cleanup trap, the bench packages, the load
+# generator built (BUILD), the corpus and its zones served by nsd
+bench_setup() {
+	mkdir -p "$OUT/raw"
+	OUT=$(cd "$OUT" && pwd)
+	WORKDIR=$OUT/$1
+	rm -rf "$WORKDIR"
+	mkdir -p "$WORKDIR/zones"
+	trap _run_cleanups EXIT
+	add_cleanup bench_milter_stop
+	bash "$top_srcdir/scripts/deps.sh" --bench >&2 || return 1
+	bench_build || return 1
+	bench_corpus || return 1
+	cp "$OUT/zones/"*.zone "$WORKDIR/zones/"
+	bench_list_zones "$WORKDIR/zones"
+	NSD_CONTROL=1 nsd_start "$WORKDIR/zones"
+}
+
 # bench_corpus - the corpus, sweep messages and zones (kept between runs:
 # the generator is deterministic, so a stamp of its source decides)
 bench_corpus() {
@@ -234,29 +253,33 @@ bench_ratios() {
 
 SWEEP_SIZES="10k:400 100k:200 1m:60 10m:12 25m:6"
 
-# cpu_ticks PID - user + system clock ticks of a process, all its threads
-cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
+# proc_counts PID - "cpu_ticks minor_faults" of a process, its threads
+# (also those that have exited) included
+proc_counts() {
+	awk '{ print $14 + $15, $10 }' "/proc/$1/stat"
+}
+
+# ms_per_msg TICKS N - CPU milliseconds per message
+ms_per_msg() {
+	awk -v d="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.3f", d * 1000 / hz / n }'
 }
 
 # sweep_run NAME - mean latency (ms) and milter CPU (ms per message) of
 # each sweep size at c=1, into SWEEP_MEAN[NAME:size] and SWEEP_CPU[...]
 declare -A SWEEP_MEAN SWEEP_CPU
 sweep_run() {
-	local f n s size res t0 t1 hz
-	hz=$(getconf CLK_TCK)
+	local f n s size res t0 t1 x
 	bench_milter_start "$1" unix || return
 	for f in $SWEEP_SIZES; do
 		n=${f#*:}
 		s=${f%%:*}
 		f=$OUT/sweep/$s.eml
 		size=$(stat -c %s "$f")
-		t0=$(cpu_ticks "$MPID")
+		read -r t0 x < <(proc_counts "$MPID")
 		res=$("$MLOAD" -s "$MSOCK" -f "$f" -c 1 -n "$n" -T 120 -q | grep '^RESULT ')
-		t1=$(cpu_ticks "$MPID")
+		read -r t1 x < <(proc_counts "$MPID")
 		SWEEP_MEAN[$1:$s]=$(result_get mean_ms "$res")
-		SWEEP_CPU[$1:$s]=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$n" \
-		    'BEGIN { printf "%.2f", d * 1000 / hz / n }')
+		SWEEP_CPU[$1:$s]=$(printf '%.2f' "$(ms_per_msg $((t1 - t0)) "$n")")
 		echo "sweep-$1 $s 1 size=$size cpu_ms=${SWEEP_CPU[$1:$s]} $res" >>"$OUT/results.txt"
 	done
 	bench_milter_stop

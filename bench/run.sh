@@ -46,21 +46,7 @@ done
 . "$top_srcdir/bench/peers.sh"
 . "$top_srcdir/bench/lib-bench.sh"
 
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
-WORKDIR=$OUT/run
-rm -rf "$WORKDIR"
-mkdir -p "$WORKDIR" "$OUT/raw"
-trap _run_cleanups EXIT
-add_cleanup bench_milter_stop
-
-bash "$top_srcdir/scripts/deps.sh" --bench >&2 || exit 1
-bench_build || exit 1
-bench_corpus || exit 1
-mkdir -p "$WORKDIR/zones"
-cp "$OUT/zones/"*.zone "$WORKDIR/zones/"
-bench_list_zones "$WORKDIR/zones"
-NSD_CONTROL=1 nsd_start "$WORKDIR/zones" || exit 1
+bench_setup run || exit 1
 
 echo "# Preflight milter bench — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git -C "$top_srcdir" describe --always --dirty 2>/dev/null)"
 echo "# corpus: $(bench_corpus_summary); ${SECS}s per point; one message per connection"
