@@ -1,16 +1,6 @@
 /*
- * spf - libspf2 over the shared resolver, and the record review (spf.h).
- *
- * libspf2 asks DNS only through an SPF_dns_server_t.  Ours lives on the
- * stack of spf_evaluate (destroy NULL: libspf2 never frees it) and converts
- * libunbound's answers: A/AAAA copied, each TXT record's strings joined,
- * MX and PTR names made dotted; DNS_TEMPFAIL becomes TRY_AGAIN
- * (temperror), NXDOMAIN HOST_NOT_FOUND, NODATA NO_DATA.  Two departures:
- * - type SPF (99) is answered NO_DATA unasked: RFC 7208 section 3.1 says
- *   TXT only, asking 99 first doubles every lookup's time, and libspf2
- *   1.2.10 does not fall back to TXT when the type-99 query hits TRY_AGAIN;
- * - a name no DNS can hold is HOST_NOT_FOUND unasked (RFC 7208 section
- *   4.3), not a resolver error that would read as temperror.
+ * spf - libspf2's check_host over the shared resolver, and the record
+ * review (spf.h).  The DNS layer libspf2 asks through is spf_dns.c.
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -25,138 +15,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <spf2/spf.h>
-#include <spf2/spf_dns.h>
-
 #include "buf.h"
 #include "dns.h"
 #include "spf.h"
-
-/* Lookups per evaluation: libspf2 bounds itself (10 terms, 10 MX or PTR
- * names each); this only guards against a misbehaving library. */
-#define SPF_EVAL_QUERIES 200
+#include "spf_impl.h"
 
 static const char oom[] = "out of memory";
-
-struct spf_layer {
-	struct dns *d;
-	uint64_t deadline_ms;
-	unsigned queries;
-	unsigned tempfails;	/* lookups answered TRY_AGAIN */
-};
-
-/* spf_name_ok - false for names no DNS can hold: an empty label, a label
- * over 63 octets, over 253 octets (one trailing dot allowed) */
-static bool spf_name_ok(const char *name)
-{
-	size_t len = strlen(name), label = 0, i;
-
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	for (i = 0; i < len && len <= 253; i++) {
-		if (name[i] != '.')
-			label++;
-		else if (label == 0)
-			return false;
-		else
-			label = 0;
-		if (label > 63)
-			return false;
-	}
-	return len <= 253 && label > 0;
-}
-
-/* spf_txt_join - the character-strings of one TXT rdata, concatenated
- * (RFC 7208 section 3.3); a NUL byte becomes DEL so that it cannot cut a
- * record short into something that parses.  NULL when out of memory. */
-static char *spf_txt_join(const unsigned char *p, size_t len)
-{
-	char *s = malloc(len + 1), *o = s;
-	size_t i = 0, n;
-
-	if (s == NULL)
-		return NULL;
-	while (i < len) {
-		n = p[i++];
-		if (n > len - i)
-			n = len - i;
-		for (; n > 0; n--, i++)
-			*o++ = p[i] ? (char)p[i] : '\x7f';
-	}
-	*o = '\0';
-	return s;
-}
-
-/* spf_rr_put - append one record of len bytes to rr (txt, mx and ptr
- * share the union's first byte; a record that cannot grow is dropped) */
-static void spf_rr_put(SPF_dns_rr_t *rr, ns_type t, const void *p, size_t len)
-{
-	SPF_dns_rr_data_t *slot;
-
-	if (SPF_dns_rr_buf_realloc(rr, rr->num_rr, len) != SPF_E_SUCCESS)
-		return;
-	slot = rr->rr[rr->num_rr++];
-	memcpy(t == ns_t_a ? (void *)&slot->a : t == ns_t_aaaa ? (void *)&slot->aaaa :
-	    (void *)slot->txt, p, len);
-}
-
-/* spf_rr_fill - copy the answer's records of type t into rr */
-static void spf_rr_fill(SPF_dns_rr_t *rr, ns_type t, const struct ub_result *res)
-{
-	char name[NI_MAXHOST], *txt;
-	size_t len, skip = t == ns_t_mx ? 2 : 0;
-	int i;
-
-	rr->num_rr = 0;
-	for (i = 0; res->data[i] != NULL; i++) {
-		const unsigned char *p = (const unsigned char *)res->data[i];
-
-		len = (size_t)res->len[i];
-		if (t == ns_t_a || t == ns_t_aaaa) {
-			if (len == (t == ns_t_a ? 4u : 16u))
-				spf_rr_put(rr, t, p, len);
-		} else if (t == ns_t_txt) {
-			if ((txt = spf_txt_join(p, len)) == NULL)
-				break;
-			spf_rr_put(rr, t, txt, strlen(txt) + 1);
-			free(txt);
-		} else if (t == ns_t_mx || t == ns_t_ptr) {
-			/* MX: 2 bytes of preference, then the name */
-			if (len > skip && dns_wire_name(p + skip, len - skip, name, sizeof(name)) == 0)
-				spf_rr_put(rr, t, name, strlen(name) + 1);
-		}
-	}
-}
-
-/* spf_lookup - libspf2's DNS layer: one question through dns.h */
-static SPF_dns_rr_t *spf_lookup(SPF_dns_server_t *srv, const char *domain, ns_type t,
-    int should_cache)
-{
-	struct spf_layer *l = srv->hook;
-	struct ub_result *res = NULL;
-	enum dns_status st;
-	SPF_dns_stat_t herrno;
-	SPF_dns_rr_t *rr;
-
-	if (t == ns_t_spf)
-		return SPF_dns_rr_new_init(srv, domain, t, 0, NO_DATA);
-	if (domain == NULL || !spf_name_ok(domain))
-		return SPF_dns_rr_new_init(srv, domain, t, 0, HOST_NOT_FOUND);
-	if (++l->queries > SPF_EVAL_QUERIES) {
-		l->tempfails++;
-		return SPF_dns_rr_new_init(srv, domain, t, 0, TRY_AGAIN);
-	}
-	st = dns_lookup_until(l->d, domain, t, l->deadline_ms, &res);
-	herrno = st == DNS_OK ? NETDB_SUCCESS : st == DNS_NXDOMAIN ? HOST_NOT_FOUND :
-	    st == DNS_NODATA ? NO_DATA : TRY_AGAIN;
-	if (herrno == TRY_AGAIN)
-		l->tempfails++;
-	rr = SPF_dns_rr_new_init(srv, domain, t, res != NULL ? (int)res->ttl : 0, herrno);
-	if (rr != NULL && st == DNS_OK)
-		spf_rr_fill(rr, t, res);
-	dns_result_free(&res);
-	return rr;
-}
 
 static pthread_once_t spf_log_once = PTHREAD_ONCE_INIT;
 
@@ -208,6 +72,23 @@ static char *spf_detail(SPF_response_t *resp)
 	return buf_steal(&b);
 }
 
+/* spf_refusal - the detail of a permerror from a record spf_dns.c refused */
+static char *spf_refusal(const char *domain)
+{
+	struct buf b = BUF_INIT;
+	char shown[sizeof(((struct spf_layer *)0)->refused)];
+	size_t i;
+
+	for (i = 0; domain[i] != '\0' && i < sizeof(shown) - 1; i++)
+		shown[i] = isprint((unsigned char)domain[i]) ? domain[i] : '?';
+	shown[i] = '\0';
+	if (buf_printf(&b, "the SPF record of %s has a term of %d bytes or more with a macro, "
+	    "which libspf2 1.2.10 cannot compile safely (CVE-2023-42118): refused, a permerror",
+	    shown, SPF_TERM_SAFE_MAX) < 0)
+		return NULL;
+	return buf_steal(&b);
+}
+
 /* spf_request_setup - the IP and the identity; false when unusable, and
  * when the identity's domain is malformed or has one label (an address
  * literal, for one): RFC 7208 section 4.3 makes that "none", unasked */
@@ -240,16 +121,15 @@ int spf_evaluate(struct dns *d, uint64_t deadline_ms, const char *ip,
     const char *mail_from, const char *helo, struct spf_eval *ev,
     const char **error_r)
 {
-	struct spf_layer layer = { d, deadline_ms, 0, 0 };
-	SPF_dns_server_t srv = {
-		.lookup = spf_lookup, .name = "preflight", .hook = &layer,
-	};
+	struct spf_layer layer = { .d = d, .deadline_ms = deadline_ms };
+	SPF_dns_server_t srv;
 	SPF_server_t *server;
 	SPF_request_t *req;
 	SPF_response_t *resp = NULL;
 
 	memset(ev, 0, sizeof(*ev));
 	pthread_once(&spf_log_once, spf_log_quiet);
+	spf_dns_init(&srv, &layer);
 	/* A server per evaluation: nothing of libspf2 is shared by threads. */
 	server = SPF_server_new_dns(&srv, 0);
 	/* %{r} and the comments name the receiver: not this host's name */
@@ -266,7 +146,8 @@ int spf_evaluate(struct dns *d, uint64_t deadline_ms, const char *ip,
 
 		if (resp != NULL) {
 			ev->result = spf_result_map(SPF_response_result(resp), resp, err, &layer);
-			ev->detail = spf_detail(resp);
+			ev->detail = layer.refused[0] != '\0' && ev->result == AUTH_PERMERROR ?
+			    spf_refusal(layer.refused) : spf_detail(resp);
 		}
 	}
 	if (resp != NULL)

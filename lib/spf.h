@@ -9,7 +9,10 @@
  * budget: a lookup that does not answer in time is a temperror, never a
  * pass or a fail.  Each evaluation creates and frees its own SPF_server_t:
  * libspf2 is not documented to be thread-safe, and nothing of it is shared
- * between threads.
+ * between threads.  Two departures from libspf2, for its unpatched
+ * compiler underflow (CVE-2023-42118, spf_dns.c): exp= explanations are
+ * not fetched, and a record with a term of 200 bytes or more that has a
+ * macro is a permerror whose detail says so.
  *
  * spf_quality walks the record of a domain ourselves (include:, redirect=,
  * a, mx, exists, through dns.h with the same deadline) and reports what

@@ -23,6 +23,16 @@ IP4=192.0.2.10
 IP6=2001:db8::10
 TIMEOUT_MS=2000
 
+# txt_strings TEXT - TEXT as zone-file character-strings of 255 bytes
+txt_strings() {
+	local t=$1
+	while [ ${#t} -gt 255 ]; do
+		printf '"%s" ' "${t:0:255}"
+		t=${t:255}
+	done
+	printf '"%s"' "$t"
+}
+
 {
 	zone_header spf.test
 	cat <<'ZONE'
@@ -63,6 +73,18 @@ ZONE
 	for i in 1 2 3 4 5 6 7 8 9 10 11; do
 		echo "l$i A 198.51.100.$i"
 	done
+	# libspf2 1.2.10's compiler underflow (CVE-2023-42118): 127 macros
+	# fill a term's buffer to 508 bytes, the literal after them is copied
+	# unchecked.  Explanations are never fetched; such record terms are
+	# refused from SPF_TERM_SAFE_MAX (200) bytes, and not below.
+	macros=$(printf '%%{d}%.0s' $(seq 1 127))
+	echo "expbomb TXT \"v=spf1 -all exp=expbomb-text.spf.test\""
+	echo "expbomb-text TXT $(txt_strings "$macros$(printf 'x%.0s' $(seq 1 600))")"
+	echo "termbomb TXT $(txt_strings "v=spf1 ip4:192.0.2.10 exists:$macros$(printf 'x%.0s' $(seq 1 4000)) -all")"
+	# exists:%{l}.<labels>.spf.test: 199 and 200 bytes, an NXDOMAIN name
+	labels=$(printf 'abcdefgh.%.0s' $(seq 1 19))
+	echo "term199 TXT $(txt_strings "v=spf1 exists:%{l}.${labels}abcdefg.spf.test ip4:192.0.2.10 -all")"
+	echo "term200 TXT $(txt_strings "v=spf1 exists:%{l}.${labels}abcdefgh.spf.test ip4:192.0.2.10 -all")"
 } > "$WORKDIR/zones/spf.test.zone"
 {
 	zone_header other.test
@@ -148,6 +170,14 @@ result_is "HELO identity for the null sender: pass" $IP4 "" relay.spf.test pass
 result_is "HELO identity for the null sender: fail" $IP4 "" fail.spf.test fail
 result_is "MAIL FROM wins over HELO when present" $IP4 alice@fail.spf.test relay.spf.test fail
 result_is "a null sender without HELO is none" $IP4 "" "" none
+result_is "exp= is not fetched: its text cannot overflow libspf2's stack" \
+    $IP4 alice@expbomb.spf.test "" fail
+result_is "a 4 KB term after 127 macros is refused: permerror, no overflow" \
+    $IP4 alice@termbomb.spf.test "" permerror
+tap_like "$(kv detail "$OUT")" '^the SPF record of termbomb\.spf\.test has a term of 200 bytes or more.*CVE-2023-42118' \
+    "the permerror says which record was refused and why"
+result_is "a 199-byte term with a macro is evaluated" $IP4 alice@term199.spf.test "" pass
+result_is "a 200-byte term with a macro is refused" $IP4 alice@term200.spf.test "" permerror
 long=$(printf 'x%.0s' $(seq 1 70)).spf.test
 result_is "a MAIL FROM domain with a 70-octet label is none, unasked" $IP4 "a@$long" "" none
 result_is "an address literal as MAIL FROM domain is none" $IP4 "a@[192.0.2.1]" "" none

@@ -269,6 +269,16 @@ def spf_cases():
     # CVE-2023-42118: a macro string that leaves less than one SPF_data_t
     spf_case("spf-cve-2023-42118",
              b"v=spf1 exists:" + b"%{d}%_%%%-" * 60 + b" -all")
+    # ... exactly: 127 macros fill the 511-byte buffer to 508, and the
+    # literal after them is copied unchecked, past libspf2's 4 KB stack
+    # buffer for a term, past its 515 bytes for an explanation (the crash
+    # the fuzzer found); Preflight refuses the one, never fetches the other
+    macros = b"%{d}" * 127
+    spf_case("spf-cve-2023-42118-term",
+             b"v=spf1 exists:" + macros + b"x" * 4000 + b" -all", expect="auth-spf-permerror")
+    txt(b"expbomb", macros + b"x" * 600)
+    spf_case("spf-cve-2023-42118-exp", b"v=spf1 -all exp=expbomb." + DOM,
+             expect="auth-spf-fail")
     # libspf2 issue #52
     spf_case("spf-ptr-52", b"v=spf1 -ptr:domain-spec.tld ptr ptr:%{d} ?all")
     # amplification: 50 chained includes, a redirect loop, void lookups
