@@ -31,6 +31,7 @@
  *   SPF_TERM_SAFE_MAX stays below 508; longer ones with macros exist in
  *   no real record (RFC 7208 caps a target name at 253 bytes).
  */
+#define _GNU_SOURCE		/* memmem */
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -90,7 +91,7 @@ char *spf_txt_join(const unsigned char *p, size_t len)
  * its space-separated terms has a macro and SPF_TERM_SAFE_MAX bytes */
 static bool spf_record_unsafe(const char *txt)
 {
-	const char *t, *macro;
+	const char *t;
 	size_t n;
 
 	if (strncasecmp(txt, "v=spf1", 6) != 0 || (txt[6] != ' ' && txt[6] != '\0'))
@@ -98,8 +99,7 @@ static bool spf_record_unsafe(const char *txt)
 	for (t = txt + 6; *t != '\0'; t += n) {
 		t += strspn(t, " ");
 		n = strcspn(t, " ");
-		macro = strstr(t, "%{");
-		if (n >= SPF_TERM_SAFE_MAX && macro != NULL && macro < t + n)
+		if (n >= SPF_TERM_SAFE_MAX && memmem(t, n, "%{", 2) != NULL)
 			return true;
 	}
 	return false;
@@ -217,7 +217,4 @@ void spf_dns_init(SPF_dns_server_t *srv, struct spf_layer *l)
 	srv->get_exp = spf_get_exp;
 	srv->name = "preflight";
 	srv->hook = l;
-	l->queries = 0;
-	l->tempfails = 0;
-	l->refused[0] = '\0';
 }

@@ -31,8 +31,8 @@ struct spf_layer {
 	char refused[256];	/* a domain whose record was refused, or "" */
 };
 
-/* spf_dns_init - srv as the DNS layer over l (set l's d and deadline_ms
- * first); nothing to free */
+/* spf_dns_init - srv as the DNS layer over l, which the caller has
+ * zeroed but for d and deadline_ms; nothing to free */
 void spf_dns_init(SPF_dns_server_t *srv, struct spf_layer *l);
 
 /* spf_name_ok - false for names no DNS can hold: an empty label, a label
