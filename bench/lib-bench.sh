@@ -1,7 +1,8 @@
-# bench/lib-bench.sh - the steps of bench/run.sh: build, corpus, one
-# milter at a time on one socket kind, one measured point, the ratios and
-# the size sweep.  Sourced after tests/lib.sh, tests/dns/nsd-env.sh and
-# bench/peers.sh; reads OUT, WORKDIR, SECS, CONCS, KINDS and top_srcdir.
+# bench/lib-bench.sh - the steps of bench/run.sh, ab.sh and families.sh:
+# their options, build, corpus, one milter at a time on one socket kind,
+# one measured point or run, the ratios and the size sweep.  Sourced with
+# tests/lib.sh, tests/dns/nsd-env.sh and bench/peers.sh; reads OUT,
+# WORKDIR, SECS, CONC or CONCS, KIND or KINDS, and top_srcdir.
 #
 # Each point appends one line to $OUT/results.txt:
 #   NAME KIND CONC msgs_per_s=.. mb_per_s=.. p50_ms=.. p99_ms=.. ... rss_mb=..
@@ -13,6 +14,40 @@ MLOAD=
 MPID=
 MSOCK=
 MNAME=
+
+# bench_opts SCRIPT ARG... - the options of ab.sh and families.sh: -r
+# ROUNDS, -t SECS, -c CONC, -k unix|inet, -o DIR and --help (the header
+# comment of SCRIPT, whose line 4 is the usage); sets those variables and
+# ARGS to the operands.  Exits 0 after --help, 64 on bad usage.
+bench_opts() {
+	local script=$1
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-r) ROUNDS=$2; shift ;;
+		-t) SECS=$2; shift ;;
+		-c) CONC=$2; shift ;;
+		-k) KIND=$2; shift ;;
+		-o) OUT=$2; shift ;;
+		-h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$script"
+			exit 0 ;;
+		-*) echo "$(basename "$script"): unknown option $1 (try --help)" >&2; exit 64 ;;
+		*) break ;;
+		esac
+		shift
+	done
+	ARGS=("$@")
+	case $ROUNDS$SECS$CONC in
+	*[!0-9]*|'') bench_usage "$script" ;;
+	esac
+	case $KIND in unix|inet) ;; *) bench_usage "$script" ;; esac
+}
+
+# bench_usage SCRIPT - the usage line of SCRIPT (line 4); exit 64
+bench_usage() {
+	echo "usage: $(sed -n '4p' "$1" | sed 's/^# *bash //')" >&2
+	exit 64
+}
 
 # bench_build - configure (-O2) and build Preflight and the bench tools
 bench_build() {
@@ -88,13 +123,14 @@ bench_corpus_summary() {
 	echo "$n messages, $((bytes / 1048576)) MB, mean $((bytes / n / 1024)) KB"
 }
 
-# bench_preflight_conf SOCKET - every check on, all DNS to the bench nsd
+# bench_preflight_conf SOCKET - every check on (or the families in
+# PF_CHECKS), all DNS to the bench nsd
 bench_preflight_conf() {
 	cat <<CONF
 Socket $1
 Syslog no
 PidFile none
-Checks all
+Checks ${PF_CHECKS:-all}
 Nameservers $NSD_ADDR
 InternalHosts 127.0.0.0/8 192.0.2.0/24
 EgressAddress 192.0.2.10
@@ -262,6 +298,55 @@ proc_counts() {
 # ms_per_msg TICKS N - CPU milliseconds per message
 ms_per_msg() {
 	awk -v d="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.3f", d * 1000 / hz / n }'
+}
+
+# child_ms FILE - CPU milliseconds (user + system) of the shell's reaped
+# children, from the output of `times` in FILE (which must run in the
+# shell itself: a subshell starts with no children)
+child_ms() {
+	awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+	    printf "%.0f", t * 1000 }' "$1"
+}
+
+# bench_measured LABEL NAME - one run of SECS seconds at CONC connections
+# over a KIND socket, on a freshly started milter NAME (preflight, with
+# PF_CHECKS, or null) and empty stores; appends to $WORKDIR/runs the line
+#   LABEL msgs_per_s p99_ms milter_cpu_ms faults load_generator_cpu_ms
+# (the last three per message).  Returns 1 when the run failed.
+bench_measured() {
+	local raw=$OUT/raw/$(basename "$WORKDIR")-$1-${round:-1}.txt res c0 c1 f0 f1 l0 l1 n
+	rm -f "$WORKDIR"/held.db* "$WORKDIR"/state.db*
+	bench_milter_start "$2" "$KIND" >/dev/null || return 1
+	read -r c0 f0 < <(proc_counts "$MPID")
+	times >"$WORKDIR/times0"
+	"$MLOAD" -s "$MSOCK" -d "$OUT/corpus" -c "$CONC" -t "$SECS" -T 60 >"$raw" 2>&1
+	times >"$WORKDIR/times1"
+	read -r c1 f1 < <(proc_counts "$MPID")
+	bench_milter_stop
+	l0=$(child_ms "$WORKDIR/times0")
+	l1=$(child_ms "$WORKDIR/times1")
+	res=$(grep '^RESULT ' "$raw" | tail -n 1)
+	n=$(result_get msgs "$res")
+	[ -n "$res" ] && [ "${n:-0}" -gt 0 ] || return 1
+	awk -v l="$1" -v m="$(result_get msgs_per_s "$res")" -v p="$(result_get p99_ms "$res")" \
+	    -v c="$(ms_per_msg $((c1 - c0)) "$n")" -v df=$((f1 - f0)) -v dl=$((l1 - l0)) -v n="$n" \
+	    'BEGIN { printf "%s %s %s %s %.1f %.3f\n", l, m, p, c, df / n, dl / n }' >>"$WORKDIR/runs"
+}
+
+# bench_median LABEL COLUMN - the median of one column of $WORKDIR/runs
+# over the runs of LABEL (2 msgs/s, 3 p99, 4 CPU, 5 faults, 6 load
+# generator); empty when LABEL has no run
+bench_median() {
+	awk -v x="$1" -v k="$2" '
+	$1 == x { v[++n] = $k }
+	END {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		if (n == 0) exit
+		m = sprintf("%.3f", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
+		sub(/\.?0+$/, "", m)
+		print m
+	}' "$WORKDIR/runs"
 }
 
 # sweep_run NAME - mean latency (ms) and milter CPU (ms per message) of
