@@ -76,8 +76,7 @@ for x in A B; do
 done
 row="| B/A"
 for k in 2 3 4 5; do
-	row="$row | $(awk -v a="$(bench_median A $k)" -v b="$(bench_median B $k)" \
-	    'BEGIN { if (a == "" || b == "" || a + 0 == 0) print "–"; else printf "%.2f", b / a }')"
+	row="$row | $(ratio "$(bench_median B $k)" "$(bench_median A $k)")"
 done
 echo "$row |"
 exit $failed

@@ -262,6 +262,7 @@ lookup() {
 	    } END { print v }' "$OUT/results.txt"
 }
 
+# ratio A B - A / B to two places, or – when either is missing or B is 0
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "–"; else printf "%.2f", a / b }'
 }
